@@ -1,0 +1,51 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LanguageModel;
+
+namespace Ptb;
+
+/// <summary>
+/// The <c>--metrics</c> JSON: <c>{"config": {...}, "device": "...", "epochs": [...], "test_perplexity": ...}</c>,
+/// snake_case, rewritten atomically after every epoch so that an interrupted run keeps what it measured.
+/// </summary>
+internal static class MetricsFile
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+    };
+
+    public static void Write(string path, PtbConfig config, string device, int seed, IReadOnlyList<EpochMetrics> epochs, double? testPerplexity)
+    {
+        var document = new
+        {
+            Config = new
+            {
+                config.Name, config.InitScale, config.LearningRate, config.MaxGradNorm, config.NumLayers, config.NumSteps,
+                config.HiddenSize, config.MaxEpoch, config.MaxMaxEpoch, config.KeepProb, config.LrDecay, config.BatchSize,
+            },
+            Device = device,
+            Seed = seed,
+            Epochs = epochs,
+            TestPerplexity = testPerplexity,
+        };
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string temp = full + $".{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew))
+            {
+                JsonSerializer.Serialize(stream, document, Options);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+}

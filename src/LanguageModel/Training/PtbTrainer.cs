@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LanguageModel;
+
+/// <summary>
+/// Trains a <see cref="PtbLanguageModel"/> as TensorFlow's PTB tutorial does (<c>run_epoch</c> and <c>main</c>):
+/// plain SGD on the <see cref="SequenceLoss"/> cost, gradients clipped by global norm, the learning rate decayed
+/// per epoch, the state carried across windows and detached between them.
+/// </summary>
+public sealed class PtbTrainer : IDisposable
+{
+    private readonly SGD _optimizer;
+    private readonly Parameter[] _parameters;
+
+    /// <summary>Creates a trainer (and its SGD optimizer) for <paramref name="model"/>.</summary>
+    public PtbTrainer(PtbLanguageModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Model = model;
+        _parameters = model.parameters().ToArray();
+        _optimizer = optim.SGD(_parameters, model.Config.LearningRate);
+    }
+
+    /// <summary>The model being trained.</summary>
+    public PtbLanguageModel Model { get; }
+
+    /// <summary>
+    /// Runs a whole training: builds the model on the chosen device, trains <see cref="TrainingOptions.EpochCount"/>
+    /// epochs with a validation pass after each, then the test pass.
+    /// </summary>
+    /// <param name="corpus">The data; its vocabulary sets the model's output size.</param>
+    /// <param name="options">Configuration, seed, device and length of the run.</param>
+    /// <param name="progress">Receives a report after every window and one when each epoch ends.</param>
+    /// <param name="cancellationToken">Stops the run between two windows with <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The per-epoch metrics, the test perplexity and the trained model.</returns>
+    public static (TrainingResult Result, PtbLanguageModel Model) Run(
+        PtbCorpus corpus, TrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var config = options.Config;
+        // Fail before any work when a split is too short for its windows.
+        PtbReader.EpochSize(corpus.Train.Length, config.BatchSize, config.NumSteps);
+        PtbReader.EpochSize(corpus.Valid.Length, config.BatchSize, config.NumSteps);
+        PtbReader.EpochSize(corpus.Test.Length, 1, 1);
+
+        var device = TorchDevice.Resolve(options.Device);
+        random.manual_seed(options.Seed);
+        var model = new PtbLanguageModel(config, corpus.Vocabulary.Count, device);
+        using var trainer = new PtbTrainer(model);
+
+        var epochs = new List<EpochMetrics>();
+        for (int epoch = 0; epoch < options.EpochCount; epoch++)
+        {
+            double learningRate = config.LearningRateAt(epoch);
+            var train = trainer.TrainEpoch(corpus.Train, learningRate, epoch + 1, progress, cancellationToken);
+            var valid = Evaluate(model, corpus.Valid, config.BatchSize, config.NumSteps, TrainingPhase.Valid, epoch + 1, progress, cancellationToken);
+            var metrics = new EpochMetrics(epoch + 1, learningRate, train.Perplexity, valid.Perplexity, train.Seconds, train.WordsPerSecond);
+            epochs.Add(metrics);
+            progress?.Report(new TrainingProgress(TrainingPhase.Valid, epoch + 1, 0, 0, valid.Perplexity, valid.WordsPerSecond, metrics));
+        }
+
+        double? test = options.RunTest
+            ? Evaluate(model, corpus.Test, 1, config.NumSteps, TrainingPhase.Test, options.EpochCount, progress, cancellationToken).Perplexity
+            : null;
+        return (new TrainingResult(config, device.ToString(), options.Seed, epochs, test), model);
+    }
+
+    /// <summary>One training pass over <paramref name="ids"/> at <paramref name="learningRate"/>.</summary>
+    /// <param name="ids">The training split.</param>
+    /// <param name="learningRate">The SGD learning rate for the whole pass.</param>
+    /// <param name="epoch">The 1-based epoch, for reports and errors.</param>
+    /// <param name="progress">Receives a report after every window.</param>
+    /// <param name="cancellationToken">Stops the pass between two windows.</param>
+    /// <exception cref="TrainingDivergedException">The cost became NaN or infinite.</exception>
+    public PassResult TrainEpoch(int[] ids, double learningRate, int epoch = 1,
+                                 IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (!(learningRate > 0) || !double.IsFinite(learningRate))
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be positive and finite.");
+        var config = Model.Config;
+        foreach (var group in _optimizer.ParamGroups) group.LearningRate = learningRate;
+
+        Model.train();
+        int windows = PtbReader.EpochSize(ids.Length, config.BatchSize, config.NumSteps);
+        var clock = Stopwatch.StartNew();
+        double costs = 0;
+        var state = Model.ZeroState(config.BatchSize);
+        try
+        {
+            foreach (var batch in PtbReader.Batches(ids, config.BatchSize, config.NumSteps))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using (batch)
+                using (NewDisposeScope())
+                {
+                    var (logits, next) = Model.call(batch.Input, state);
+                    var cost = SequenceLoss.Compute(logits, batch.Target.to(Model.Device)).sum();
+                    _optimizer.zero_grad();
+                    cost.backward();
+                    nn.utils.clip_grad_norm_(_parameters, config.MaxGradNorm);
+                    _optimizer.step();
+
+                    double value = cost.item<float>();
+                    if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch.Index + 1, value);
+                    costs += value;
+                    var carried = next.Detach();
+                    state.Dispose();
+                    state = carried;
+                }
+                Report(progress, TrainingPhase.Train, epoch, batch.Index + 1, windows, costs, (batch.Index + 1L) * config.NumSteps, config.BatchSize, clock);
+            }
+        }
+        finally
+        {
+            state.Dispose();
+        }
+        return Result(costs, (long)windows * config.NumSteps, config.BatchSize, clock);
+    }
+
+    /// <summary>
+    /// Perplexity of <paramref name="model"/> on <paramref name="ids"/>, in eval mode and without gradients, the state
+    /// starting at zero and carried across windows.
+    /// </summary>
+    /// <remarks>
+    /// With <paramref name="batchSize"/> &gt; 1 the windows are TensorFlow's (<see cref="PtbReader.Batches"/>). With batch
+    /// size 1 a last, shorter window covers the tokens that do not fill a whole one, so every token after the first is
+    /// predicted exactly once: the same numbers as TensorFlow's test pass at <c>num_steps = 1</c>, many times faster.
+    /// </remarks>
+    public static PassResult Evaluate(PtbLanguageModel model, int[] ids, int batchSize, int numSteps,
+                                      TrainingPhase phase = TrainingPhase.Valid, int epoch = 0,
+                                      IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(ids);
+        var windows = batchSize == 1 ? WholeStream(ids, numSteps) : PtbReader.Batches(ids, batchSize, numSteps);
+        int windowCount = batchSize == 1 ? (ids.Length - 1 + numSteps - 1) / numSteps : PtbReader.EpochSize(ids.Length, batchSize, numSteps);
+
+        bool wasTraining = model.training;
+        model.eval();
+        var clock = Stopwatch.StartNew();
+        double costs = 0;
+        long steps = 0;
+        var state = model.ZeroState(batchSize);
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var batch in windows)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using (batch)
+                using (NewDisposeScope())
+                {
+                    var (logits, next) = model.call(batch.Input, state);
+                    costs += SequenceLoss.Compute(logits, batch.Target.to(model.Device)).sum().item<float>();
+                    steps += batch.Input.shape[1];
+                    var carried = next.Detach();
+                    state.Dispose();
+                    state = carried;
+                }
+                Report(progress, phase, epoch, batch.Index + 1, windowCount, costs, steps, batchSize, clock);
+            }
+        }
+        finally
+        {
+            state.Dispose();
+            model.train(wasTraining);
+        }
+        return Result(costs, steps, batchSize, clock);
+    }
+
+    /// <summary>Batch-1 windows of <paramref name="numSteps"/> over the whole stream, the last one shorter.</summary>
+    private static IEnumerable<PtbBatch> WholeStream(int[] ids, int numSteps)
+    {
+        PtbReader.EpochSize(ids.Length, 1, 1);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(numSteps);
+        int index = 0;
+        for (int start = 0; start < ids.Length - 1; start += numSteps, index++)
+        {
+            int length = Math.Min(numSteps, ids.Length - 1 - start);
+            var input = new long[length];
+            var target = new long[length];
+            for (int t = 0; t < length; t++)
+            {
+                input[t] = ids[start + t];
+                target[t] = ids[start + t + 1];
+            }
+            yield return new PtbBatch(index, tensor(input, [1, length]), tensor(target, [1, length]));
+        }
+    }
+
+    private static void Report(IProgress<TrainingProgress>? progress, TrainingPhase phase, int epoch, int window, int windowCount,
+                               double costs, long steps, int batchSize, Stopwatch clock)
+    {
+        if (progress is null) return;
+        double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+        progress.Report(new TrainingProgress(phase, epoch, window, windowCount, Math.Exp(costs / steps), steps * batchSize / seconds));
+    }
+
+    private static PassResult Result(double costs, long steps, int batchSize, Stopwatch clock)
+    {
+        double seconds = clock.Elapsed.TotalSeconds;
+        return new PassResult(Math.Exp(costs / steps), costs, steps, seconds, steps * batchSize / Math.Max(seconds, 1e-9));
+    }
+
+    /// <summary>Releases the optimizer.</summary>
+    public void Dispose() => _optimizer.Dispose();
+}
