@@ -11,14 +11,21 @@ public static class TorchDevice
     /// </summary>
     /// <exception cref="ArgumentException">The name is not one of the forms above.</exception>
     /// <exception cref="InvalidOperationException">CUDA was asked for where there is none; the message says what to install.</exception>
-    public static Device Resolve(string? name = "auto") => Resolve(name, cuda.is_available(), cuda.is_available() ? cuda.device_count() : 0);
+    public static Device Resolve(string? name = "auto")
+    {
+        bool available = cuda.is_available();
+        return device(ResolveName(name, available, available ? cuda.device_count() : 0));
+    }
 
-    /// <summary>The same rule with the CUDA facts given, so that every path can be tested on a machine without a GPU.</summary>
-    internal static Device Resolve(string? name, bool cudaAvailable, int cudaDeviceCount)
+    /// <summary>
+    /// The rule behind <see cref="Resolve(string?)"/> with the CUDA facts given, so that every path can be tested on a
+    /// machine without a GPU. Returns the canonical name: <c>cpu</c> or <c>cuda:N</c>.
+    /// </summary>
+    internal static string ResolveName(string? name, bool cudaAvailable, int cudaDeviceCount)
     {
         string spec = (name ?? "auto").Trim().ToLowerInvariant();
-        if (spec == "auto") return cudaAvailable ? CUDA : CPU;
-        if (spec == "cpu") return CPU;
+        if (spec == "auto") return cudaAvailable ? "cuda:0" : "cpu";
+        if (spec == "cpu") return "cpu";
 
         int index = 0;
         bool isCuda = spec == "cuda" || (spec.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(spec.AsSpan(5), out index) && index >= 0);
@@ -31,6 +38,6 @@ public static class TorchDevice
                 "in the app, or choose --device cpu.");
         if (index >= cudaDeviceCount)
             throw new InvalidOperationException($"Device '{name}' was requested, but only {cudaDeviceCount} CUDA device(s) exist (cuda:0 to cuda:{cudaDeviceCount - 1}).");
-        return new Device(DeviceType.CUDA, index);
+        return $"cuda:{index}";
     }
 }
