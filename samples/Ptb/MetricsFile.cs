@@ -6,7 +6,7 @@ namespace Ptb;
 
 /// <summary>
 /// The <c>--metrics</c> JSON: <c>{"config": {...}, "device": "...", "epochs": [...], "test_perplexity": ...}</c>,
-/// snake_case, rewritten atomically after every epoch so that an interrupted run keeps what it measured.
+/// snake_case, rewritten atomically (temporary file, then rename) after every epoch so that an interrupted run keeps what it measured.
 /// </summary>
 internal static class MetricsFile
 {
@@ -31,21 +31,6 @@ internal static class MetricsFile
             Epochs = epochs,
             TestPerplexity = testPerplexity,
         };
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + $".{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew))
-            {
-                JsonSerializer.Serialize(stream, document, Options);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, document, Options));
     }
 }

@@ -10,12 +10,16 @@ internal static class TrainCommand
     {
         var data = new Option<string?>("--data") { Description = "Directory with ptb.train.txt, ptb.valid.txt and ptb.test.txt (default: data/ptb, downloaded if missing, else the bundled corpus)." };
         var config = new Option<string>("--config") { Description = "Preset: small, medium, large or test.", DefaultValueFactory = _ => "small" };
-        var epochs = new Option<int?>("--epochs") { Description = "Stop after N epochs (the learning-rate schedule stays the preset's)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Stop after N epochs in all (the learning-rate schedule stays the preset's)." };
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed gives the same numbers on the CPU.", DefaultValueFactory = _ => 1 };
         var device = new Option<string>("--device") { Description = "auto (CUDA when available), cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
         var metrics = new Option<string?>("--metrics") { Description = "Write per-epoch metrics as JSON to this file (updated after every epoch)." };
+        var save = new Option<string?>("--save") { Description = "Keep the checkpoint with the best validation perplexity in this file." };
+        var saveLatest = new Option<string?>("--save-latest") { Description = "Write a checkpoint after every epoch to this file (resume from it after an interruption)." };
+        var resume = new Option<string?>("--resume") { Description = "Continue the training saved in this checkpoint (its config and seed are used)." };
 
-        var command = new Command("train", "Train an LSTM language model with one of TensorFlow's PTB presets.") { data, config, epochs, seed, device, metrics };
+        var command = new Command("train", "Train an LSTM language model with one of TensorFlow's PTB presets.")
+            { data, config, epochs, seed, device, metrics, save, saveLatest, resume };
         command.SetAction((result, cancellationToken) => CliErrors.Run(async () =>
         {
             var options = new TrainingOptions
@@ -24,11 +28,15 @@ internal static class TrainCommand
                 Epochs = result.GetValue(epochs),
                 Seed = result.GetValue(seed),
                 Device = result.GetValue(device)!,
+                BestCheckpointPath = result.GetValue(save),
+                LatestCheckpointPath = result.GetValue(saveLatest),
+                ResumeFrom = result.GetValue(resume),
             }.Validate();
+            if (options.ResumeFrom is not null && result.GetResult(config) is { Implicit: false })
+                throw new ArgumentException("--config cannot be combined with --resume: a resumed run keeps its checkpoint's configuration.");
             string deviceName = TorchDevice.Resolve(options.Device).ToString();
             string directory = await DataLocator.Resolve(result.GetValue(data), cancellationToken);
-            string? metricsPath = result.GetValue(metrics);
-            return Train(directory, options, deviceName, metricsPath, cancellationToken);
+            return Train(directory, options, deviceName, result.GetValue(metrics), cancellationToken);
         }));
         return command;
     }
@@ -36,42 +44,64 @@ internal static class TrainCommand
     private static int Train(string directory, TrainingOptions options, string device, string? metricsPath, CancellationToken cancellationToken)
     {
         var corpus = PtbReader.Load(directory);
-        var config = options.Config;
+        var resumed = options.ResumeFrom is { } resumePath ? Checkpoint.Inspect(resumePath) : null;
+        var config = resumed?.Config ?? options.Config;
+        int seed = resumed?.Training?.Seed ?? options.Seed;
         Console.WriteLine($"Data: {Path.GetFullPath(directory)}: vocabulary {corpus.Vocabulary.Count:N0}, " +
                           $"tokens train {corpus.Train.Length:N0} / valid {corpus.Valid.Length:N0} / test {corpus.Test.Length:N0}");
+        if (resumed is not null)
+            Console.WriteLine($"Resuming {Path.GetFullPath(options.ResumeFrom!)} after epoch {resumed.Training?.EpochsCompleted}");
         Console.WriteLine($"Config: {config.Name} (layers {config.NumLayers}, hidden {config.HiddenSize}, steps {config.NumSteps}, " +
-                          $"batch {config.BatchSize}, keep_prob {config.KeepProb}), epochs {options.EpochCount}, seed {options.Seed}, device {device}");
+                          $"batch {config.BatchSize}, keep_prob {config.KeepProb}), epochs {options.EpochCount(config)}, seed {seed}, device {device}");
         Console.WriteLine();
         Console.WriteLine("Epoch  Learning rate  Train perplexity  Valid perplexity  Seconds  Words/s");
 
-        var finished = new List<EpochMetrics>();
+        var finished = new List<EpochMetrics>(resumed?.Training?.Epochs ?? []);
+        foreach (var epoch in finished) PrintEpoch(epoch);
         var line = new ConsoleProgressLine();
         var progress = new InlineProgress<TrainingProgress>(report =>
         {
             if (report.CompletedEpoch is { } epoch)
             {
                 line.Clear();
-                Console.WriteLine($"{epoch.Epoch,5}  {epoch.LearningRate,13:F4}  {epoch.TrainPerplexity,16:F3}  {epoch.ValidPerplexity,16:F3}  {epoch.Seconds,7:F1}  {epoch.WordsPerSecond,7:F0}");
+                PrintEpoch(epoch);
                 finished.Add(epoch);
-                if (metricsPath is not null) MetricsFile.Write(metricsPath, config, device, options.Seed, finished, null);
+                if (metricsPath is not null) MetricsFile.Write(metricsPath, config, device, seed, finished, null);
                 return;
             }
             line.Update((double)report.Window / Math.Max(report.WindowCount, 1),
                         $"{report.Phase.ToString().ToLowerInvariant()} epoch {report.Epoch}  perplexity {report.Perplexity:F2}  {report.WordsPerSecond:F0} words/s");
         });
 
-        var (result, model) = PtbTrainer.Run(corpus, options, progress, cancellationToken);
-        using (model)
+        TrainingResult result;
+        try
+        {
+            var (trained, model) = PtbTrainer.Run(corpus, options, progress, cancellationToken);
+            model.Dispose();
+            result = trained;
+        }
+        catch (Exception e) when (e is OperationCanceledException or TrainingDivergedException)
         {
             line.Clear();
-            Console.WriteLine();
-            Console.WriteLine($"Test perplexity: {result.TestPerplexity:F3}");
-            if (metricsPath is not null)
-            {
-                MetricsFile.Write(metricsPath, config, result.Device, options.Seed, result.Epochs, result.TestPerplexity);
-                Console.WriteLine($"Metrics: {Path.GetFullPath(metricsPath)}");
-            }
+            string? kept = options.LatestCheckpointPath ?? options.BestCheckpointPath;
+            Console.Error.WriteLine(kept is null ? "No checkpoint was asked for (--save, --save-latest)."
+                : File.Exists(kept) ? $"The last complete checkpoint is {Path.GetFullPath(kept)}; continue with --resume {kept}."
+                : "No epoch finished, so no checkpoint was written.");
+            throw;
+        }
+
+        line.Clear();
+        Console.WriteLine();
+        Console.WriteLine($"Test perplexity: {result.TestPerplexity:F3}");
+        if (options.BestCheckpointPath is { } best) Console.WriteLine($"Best checkpoint: {Path.GetFullPath(best)}");
+        if (metricsPath is not null)
+        {
+            MetricsFile.Write(metricsPath, result.Config, result.Device, result.Seed, result.Epochs, result.TestPerplexity);
+            Console.WriteLine($"Metrics: {Path.GetFullPath(metricsPath)}");
         }
         return 0;
     }
+
+    private static void PrintEpoch(EpochMetrics epoch) =>
+        Console.WriteLine($"{epoch.Epoch,5}  {epoch.LearningRate,13:F4}  {epoch.TrainPerplexity,16:F3}  {epoch.ValidPerplexity,16:F3}  {epoch.Seconds,7:F1}  {epoch.WordsPerSecond,7:F0}");
 }

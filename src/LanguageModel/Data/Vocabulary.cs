@@ -86,4 +86,14 @@ public sealed class Vocabulary
             throw new ArgumentOutOfRangeException(nameof(id), id, $"Word ids run from 0 to {Words.Count - 1}.");
         return Words[id];
     }
+
+    /// <summary>Describes the first difference from <paramref name="other"/>, or returns null when both hold the same words in the same order.</summary>
+    public string? FirstDifference(Vocabulary other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        for (int id = 0; id < Math.Min(Count, other.Count); id++)
+            if (!string.Equals(Words[id], other.Words[id], StringComparison.Ordinal))
+                return $"id {id} is '{Words[id]}' in one and '{other.Words[id]}' in the other ({Count} and {other.Count} words)";
+        return Count == other.Count ? null : $"one has {Count} words and the other {other.Count}";
+    }
 }

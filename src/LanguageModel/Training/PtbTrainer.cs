@@ -28,46 +28,104 @@ public sealed class PtbTrainer : IDisposable
     public PtbLanguageModel Model { get; }
 
     /// <summary>
-    /// Runs a whole training: builds the model on the chosen device, trains <see cref="TrainingOptions.EpochCount"/>
-    /// epochs with a validation pass after each, then the test pass.
+    /// Runs a whole training: builds the model on the chosen device (or resumes a checkpoint), trains up to
+    /// <see cref="TrainingOptions.EpochCount"/> epochs with a validation pass and the requested checkpoints after each,
+    /// then the test pass.
     /// </summary>
     /// <param name="corpus">The data; its vocabulary sets the model's output size.</param>
-    /// <param name="options">Configuration, seed, device and length of the run.</param>
+    /// <param name="options">Configuration, seed, device, length of the run and checkpoint paths.</param>
     /// <param name="progress">Receives a report after every window and one when each epoch ends.</param>
-    /// <param name="cancellationToken">Stops the run between two windows with <see cref="OperationCanceledException"/>.</param>
-    /// <returns>The per-epoch metrics, the test perplexity and the trained model.</returns>
+    /// <param name="cancellationToken">Stops the run between two windows with <see cref="OperationCanceledException"/>;
+    /// checkpoints already written stay as they are.</param>
+    /// <returns>The per-epoch metrics (those before a resume included), the test perplexity and the trained model.</returns>
+    /// <exception cref="TrainingDivergedException">The cost became NaN or infinite; the last checkpoints are kept.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint to resume is unreadable, holds no training state, or has another vocabulary.</exception>
     public static (TrainingResult Result, PtbLanguageModel Model) Run(
         PtbCorpus corpus, TrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(corpus);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var config = options.Config;
-        // Fail before any work when a split is too short for its windows.
-        PtbReader.EpochSize(corpus.Train.Length, config.BatchSize, config.NumSteps);
-        PtbReader.EpochSize(corpus.Valid.Length, config.BatchSize, config.NumSteps);
-        PtbReader.EpochSize(corpus.Test.Length, 1, 1);
-
         var device = TorchDevice.Resolve(options.Device);
-        random.manual_seed(options.Seed);
-        var model = new PtbLanguageModel(config, corpus.Vocabulary.Count, device);
-        using var trainer = new PtbTrainer(model);
 
+        PtbLanguageModel? resumed = null;
         var epochs = new List<EpochMetrics>();
-        for (int epoch = 0; epoch < options.EpochCount; epoch++)
+        double best = double.PositiveInfinity;
+        int seed = options.Seed;
+        if (options.ResumeFrom is { } resumePath)
         {
-            double learningRate = config.LearningRateAt(epoch);
-            var train = trainer.TrainEpoch(corpus.Train, learningRate, epoch + 1, progress, cancellationToken);
-            var valid = Evaluate(model, corpus.Valid, config.BatchSize, config.NumSteps, TrainingPhase.Valid, epoch + 1, progress, cancellationToken);
-            var metrics = new EpochMetrics(epoch + 1, learningRate, train.Perplexity, valid.Perplexity, train.Seconds, train.WordsPerSecond);
-            epochs.Add(metrics);
-            progress?.Report(new TrainingProgress(TrainingPhase.Valid, epoch + 1, 0, 0, valid.Perplexity, valid.WordsPerSecond, metrics));
+            var checkpoint = Checkpoint.Load(resumePath, device);
+            if (checkpoint.Training is not { } training)
+            {
+                checkpoint.Dispose();
+                throw new InvalidDataException($"{resumePath}: holds a model but no training state, so it cannot be resumed; it was not written during training.");
+            }
+            if (checkpoint.Vocabulary.FirstDifference(corpus.Vocabulary) is { } difference)
+            {
+                checkpoint.Dispose();
+                throw new InvalidDataException($"{resumePath}: the checkpoint's vocabulary differs from the data's: {difference}.");
+            }
+            resumed = checkpoint.Model;
+            epochs.AddRange(training.Epochs);
+            best = training.BestValidPerplexity;
+            seed = training.Seed;
+            using var randomState = tensor(training.RandomState);
+            random.set_rng_state(randomState);
+        }
+        else
+        {
+            random.manual_seed(seed);
         }
 
-        double? test = options.RunTest
-            ? Evaluate(model, corpus.Test, 1, config.NumSteps, TrainingPhase.Test, options.EpochCount, progress, cancellationToken).Perplexity
-            : null;
-        return (new TrainingResult(config, device.ToString(), options.Seed, epochs, test), model);
+        var config = resumed?.Config ?? options.Config;
+        try
+        {
+            // Fail before any work when a split is too short for its windows.
+            PtbReader.EpochSize(corpus.Train.Length, config.BatchSize, config.NumSteps);
+            PtbReader.EpochSize(corpus.Valid.Length, config.BatchSize, config.NumSteps);
+            PtbReader.EpochSize(corpus.Test.Length, 1, 1);
+        }
+        catch
+        {
+            resumed?.Dispose();
+            throw;
+        }
+        var model = resumed ?? new PtbLanguageModel(config, corpus.Vocabulary.Count, device);
+
+        try
+        {
+            using var trainer = new PtbTrainer(model);
+            int epochCount = options.EpochCount(config);
+            for (int epoch = epochs.Count; epoch < epochCount; epoch++)
+            {
+                double learningRate = config.LearningRateAt(epoch);
+                var train = trainer.TrainEpoch(corpus.Train, learningRate, epoch + 1, progress, cancellationToken);
+                var valid = Evaluate(model, corpus.Valid, config.BatchSize, config.NumSteps, TrainingPhase.Valid, epoch + 1, progress, cancellationToken);
+                var metrics = new EpochMetrics(epoch + 1, learningRate, train.Perplexity, valid.Perplexity, train.Seconds, train.WordsPerSecond);
+                epochs.Add(metrics);
+
+                bool isBest = valid.Perplexity < best;
+                if (isBest) best = valid.Perplexity;
+                if (options.LatestCheckpointPath is not null || (isBest && options.BestCheckpointPath is not null))
+                {
+                    using var randomState = random.get_rng_state();
+                    var state = new TrainingState(epoch + 1, learningRate, best, seed, epochs.ToArray(), randomState.data<byte>().ToArray());
+                    if (options.LatestCheckpointPath is { } latest) Checkpoint.Save(latest, model, corpus.Vocabulary, state);
+                    if (isBest && options.BestCheckpointPath is { } bestPath) Checkpoint.Save(bestPath, model, corpus.Vocabulary, state);
+                }
+                progress?.Report(new TrainingProgress(TrainingPhase.Valid, epoch + 1, 0, 0, valid.Perplexity, valid.WordsPerSecond, metrics));
+            }
+
+            double? test = options.RunTest
+                ? Evaluate(model, corpus.Test, 1, config.NumSteps, TrainingPhase.Test, epochCount, progress, cancellationToken).Perplexity
+                : null;
+            return (new TrainingResult(config, device.ToString(), seed, epochs, test), model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>One training pass over <paramref name="ids"/> at <paramref name="learningRate"/>.</summary>

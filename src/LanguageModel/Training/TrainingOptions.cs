@@ -18,8 +18,20 @@ public sealed record TrainingOptions
     /// <summary>Whether to finish with the test pass (batch size 1, state carried over the whole split).</summary>
     public bool RunTest { get; init; } = true;
 
-    /// <summary>The number of epochs the run will train.</summary>
-    public int EpochCount => Math.Min(Epochs ?? Config.MaxMaxEpoch, Config.MaxMaxEpoch);
+    /// <summary>
+    /// Continue the run saved in this training checkpoint: its configuration, weights, epoch count, metrics and random
+    /// state replace <see cref="Config"/> and <see cref="Seed"/>. The corpus must have the checkpoint's vocabulary.
+    /// </summary>
+    public string? ResumeFrom { get; init; }
+
+    /// <summary>After each epoch whose validation perplexity is the best so far, save a training checkpoint here.</summary>
+    public string? BestCheckpointPath { get; init; }
+
+    /// <summary>After every epoch, save a training checkpoint here (the one to resume from after an interruption).</summary>
+    public string? LatestCheckpointPath { get; init; }
+
+    /// <summary>The number of epochs a run of <paramref name="config"/> trains in all (counting epochs done before a resume).</summary>
+    public int EpochCount(PtbConfig config) => Math.Min(Epochs ?? config.MaxMaxEpoch, config.MaxMaxEpoch);
 
     /// <summary>Checks the options and the configuration; names the first bad value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
