@@ -10,6 +10,7 @@ root.Subcommands.Add(ModelCommands.Score());
 root.Subcommands.Add(ModelCommands.Generate());
 root.Subcommands.Add(StatsCommand.Create());
 root.Subcommands.Add(MakeCorpusCommand.Create());
+root.Subcommands.Add(Ptb.Benchmarks.BenchCommand.Create());
 
 // The first Ctrl+C (or SIGTERM) asks the running command to stop between two steps, so that it can keep its last
 // complete checkpoint and say where it is; a second Ctrl+C ends the process at once.

@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using LanguageModel;
+using TorchSharp;
+
+namespace Ptb.Benchmarks;
+
+/// <summary>
+/// <c>ptb bench</c>: measures training, evaluation, generation, memory, reading and arithmetic rate on the PTB,
+/// next to a PyTorch peer run in the same command with the same thread count. Prints a table and writes JSON.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "PTB directory.", DefaultValueFactory = _ => Path.Combine("..", "shared", "data", "ptb") };
+        var output = new Option<string>("--out") { Description = "JSON report file.", DefaultValueFactory = _ => "bench.json" };
+        var repetitions = new Option<int>("--repetitions") { Description = "Repetitions per measurement (the median is reported).", DefaultValueFactory = _ => 3 };
+        var windows = new Option<int>("--windows") { Description = "Training windows per repetition for the Small config (Medium: half).", DefaultValueFactory = _ => 100 };
+        var noPeer = new Option<bool>("--no-peer") { Description = "Measure this library only." };
+        var command = new Command("bench", "Benchmark this library against PyTorch on the same machine (not part of the tests).")
+            { data, output, repetitions, windows, noPeer };
+        command.SetAction((result, _) => CliErrors.Run(() =>
+            Task.FromResult(Run(result.GetValue(data)!, result.GetValue(output)!, result.GetValue(repetitions), result.GetValue(windows), !result.GetValue(noPeer)))));
+        return command;
+    }
+
+    private static int Run(string directory, string outputPath, int repetitions, int smallWindows, bool withPeer)
+    {
+        if (repetitions < 1) throw new ArgumentOutOfRangeException(nameof(repetitions), repetitions, "--repetitions must be at least 1.");
+        var corpus = PtbReader.Load(directory);
+        int threads = torch.get_num_threads();
+        var small = PtbConfig.Small;
+        var medium = PtbConfig.Medium;
+        var plan = new JsonObject
+        {
+            ["threads"] = threads,
+            ["repetitions"] = repetitions,
+            ["configs"] = new JsonObject { ["small"] = Describe(small), ["medium"] = Describe(medium) },
+            ["windows"] = new JsonObject { ["small"] = smallWindows, ["medium"] = Math.Max(smallWindows / 2, 1) },
+            ["generation_words"] = 500,
+            ["matmul_size"] = 2048,
+            ["scaling_windows"] = 10,
+            ["scaling"] = new JsonObject(ScalingConfigs().Select(s => KeyValuePair.Create(s.Key, (JsonNode?)Describe(s.Config)))),
+        };
+
+        Console.WriteLine($"Benchmark on {Path.GetFullPath(directory)}, {threads} threads, median of {repetitions}; {Environment.ProcessorCount} cores");
+        var ours = new JsonObject();
+        var bench = new OurBenchmarks(corpus, repetitions);
+        void Measure(string what, Func<JsonNode> measure)
+        {
+            Console.Write($"  measuring {what} ...");
+            ours[what] = measure();
+            Console.WriteLine(" done");
+        }
+        Measure("reader_seconds", () => OurBenchmarks.ReaderSeconds(directory, repetitions));
+        Measure("training", () => new JsonObject
+        {
+            ["small"] = bench.TrainingWordsPerSecond(small, smallWindows),
+            ["medium"] = bench.TrainingWordsPerSecond(medium, Math.Max(smallWindows / 2, 1)),
+        });
+        Measure("eval_valid", () => Pass(bench.Evaluation(small, corpus.Valid, small.BatchSize)));
+        Measure("eval_test", () => Pass(bench.Evaluation(small, corpus.Test, 1)));
+        Measure("generation_ms_per_word", () => bench.GenerationMillisecondsPerWord(small, 500));
+        Measure("matmul_gflops", () => OurBenchmarks.MatmulGflops(2048, 5));
+        Measure("scaling", () => new JsonObject(ScalingConfigs().Select(s =>
+            KeyValuePair.Create(s.Key, (JsonNode?)bench.TrainingWordsPerSecond(s.Config, 10, reps: 1)))));
+        Measure("memory_mb", () =>
+        {
+            var (first, third, peak) = bench.Memory(PtbConfig.Test);
+            return new JsonObject { ["after_epoch_1"] = first, ["after_epoch_3"] = third, ["growth_percent"] = (third - first) / first * 100, ["peak"] = peak };
+        });
+
+        JsonObject? peer = null;
+        if (withPeer)
+        {
+            Console.WriteLine("  running the PyTorch peer ...");
+            peer = PeerRunner.Run(directory, plan, Console.WriteLine);
+        }
+
+        var report = new JsonObject
+        {
+            ["date"] = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture),
+            ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
+            ["plan"] = plan,
+            ["ours"] = ours,
+            ["pytorch"] = peer,
+        };
+        AtomicFile.Write(outputPath, stream => System.Text.Json.JsonSerializer.Serialize(stream, report, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        Print(ours, peer, corpus.Vocabulary.Count);
+        Console.WriteLine($"Report: {Path.GetFullPath(outputPath)}");
+        return 0;
+    }
+
+    private static IEnumerable<(string Key, PtbConfig Config)> ScalingConfigs() =>
+        from hidden in new[] { 200, 650, 1500 }
+        from steps in new[] { 20, 35 }
+        select ($"h{hidden}_t{steps}", PtbConfig.Small with { HiddenSize = hidden, NumSteps = steps });
+
+    private static JsonObject Describe(PtbConfig c) => new()
+    {
+        ["hidden"] = c.HiddenSize, ["layers"] = c.NumLayers, ["steps"] = c.NumSteps, ["batch"] = c.BatchSize,
+        ["keep_prob"] = c.KeepProb, ["init_scale"] = c.InitScale, ["lr"] = c.LearningRate, ["max_grad_norm"] = c.MaxGradNorm,
+    };
+
+    private static JsonObject Pass((double Seconds, double WordsPerSecond) pass) =>
+        new() { ["seconds"] = pass.Seconds, ["words_per_second"] = pass.WordsPerSecond };
+
+    private static void Print(JsonObject ours, JsonObject? peer, int vocabulary)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{"measurement",-44} {"ours",12} {"PyTorch",12} {"speed-up",9}");
+        void Row(string label, double? mine, double? theirs, bool higherIsBetter, string format = "F1")
+        {
+            string ratio = mine is > 0 && theirs is > 0 ? (higherIsBetter ? mine.Value / theirs.Value : theirs.Value / mine.Value).ToString("F2", CultureInfo.InvariantCulture) + "x" : "";
+            Console.WriteLine($"{label,-44} {mine?.ToString(format, CultureInfo.InvariantCulture) ?? "-",12} {theirs?.ToString(format, CultureInfo.InvariantCulture) ?? "-",12} {ratio,9}");
+        }
+        double? Ours(params string[] path) => PeerRunner.Number(ours, path);
+        double? Theirs(params string[] path) => PeerRunner.Number(peer, path);
+
+        Row("training Small, words/s", Ours("training", "small"), Theirs("training", "small"), true, "F0");
+        Row("training Medium, words/s", Ours("training", "medium"), Theirs("training", "medium"), true, "F0");
+        Row("eval valid (batch 20), seconds", Ours("eval_valid", "seconds"), Theirs("eval_valid", "seconds"), false, "F2");
+        Row("eval valid (batch 20), words/s", Ours("eval_valid", "words_per_second"), Theirs("eval_valid", "words_per_second"), true, "F0");
+        Row("eval test (batch 1), seconds", Ours("eval_test", "seconds"), Theirs("eval_test", "seconds"), false, "F2");
+        Row("eval test (batch 1), words/s", Ours("eval_test", "words_per_second"), Theirs("eval_test", "words_per_second"), true, "F0");
+        Row("generation (Small, sampling), ms/word", Ours("generation_ms_per_word"), Theirs("generation_ms_per_word"), false, "F3");
+        Row("reader: load PTB (+ Medium batches), s", Ours("reader_seconds"), Theirs("reader_seconds"), false, "F3");
+        Row("matmul 2048^3 float32, GFLOP/s", Ours("matmul_gflops"), Theirs("matmul_gflops"), true);
+        foreach (var (name, config) in new[] { ("Small", PtbConfig.Small), ("Medium", PtbConfig.Medium) })
+        {
+            double flopsPerWord = ModelFlops.TrainingPerWord(config, vocabulary);
+            double? mine = Ours("training", name.ToLowerInvariant()) * flopsPerWord / 1e9;
+            double? theirs = Theirs("training", name.ToLowerInvariant()) * flopsPerWord / 1e9;
+            Row($"training {name}, model GFLOP/s", mine, theirs, true);
+            Row($"  as % of this run's matmul rate", mine / Ours("matmul_gflops") * 100, theirs / Theirs("matmul_gflops") * 100, true);
+        }
+        foreach (var (key, _) in ScalingConfigs())
+            Row($"scaling {key}, training words/s", Ours("scaling", key), Theirs("scaling", key), true, "F0");
+        Row("memory after epoch 1 (Test config), MB", Ours("memory_mb", "after_epoch_1"), null, false);
+        Row("memory after epoch 3 (Test config), MB", Ours("memory_mb", "after_epoch_3"), null, false);
+        Row("memory growth epoch 1 -> 3, %", Ours("memory_mb", "growth_percent"), null, false, "F2");
+        Row("peak resident memory, MB", Ours("memory_mb", "peak"), Theirs("peak_rss_mb"), false);
+    }
+}
