@@ -21,7 +21,11 @@ internal static class StatsCommand
             Console.WriteLine($"vocabulary: {corpus.Vocabulary.Count:N0} words; first ten: {string.Join(" ", corpus.Vocabulary.Words.Take(10))}");
             Console.WriteLine($"tokens (with <eos>): train {corpus.Train.Length:N0}, valid {corpus.Valid.Length:N0}, test {corpus.Test.Length:N0}");
             foreach (var preset in PtbConfig.Presets)
-                Console.WriteLine($"{preset.Name,-7} windows per training epoch: {PtbReader.EpochSize(corpus.Train.Length, preset.BatchSize, preset.NumSteps):N0}");
+            {
+                int batchLength = corpus.Train.Length / preset.BatchSize;
+                string windows = batchLength > preset.NumSteps ? $"{(batchLength - 1) / preset.NumSteps:N0}" : "none (the training split is too short)";
+                Console.WriteLine($"{preset.Name,-7} windows per training epoch: {windows}");
+            }
             return 0;
         }));
         return command;

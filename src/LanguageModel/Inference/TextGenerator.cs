@@ -22,12 +22,7 @@ public sealed class TextGenerator
     /// <exception cref="ArgumentException">The vocabulary's size differs from the model's, or it has no <c>&lt;eos&gt;</c>.</exception>
     public TextGenerator(PtbLanguageModel model, Vocabulary vocabulary)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(vocabulary);
-        if (vocabulary.Count != model.VocabularySize)
-            throw new ArgumentException($"The vocabulary has {vocabulary.Count} words but the model predicts {model.VocabularySize}.", nameof(vocabulary));
-        if (!vocabulary.TryGetId(Vocabulary.EndOfSentence, out _endOfSentence))
-            throw new ArgumentException($"The vocabulary has no '{Vocabulary.EndOfSentence}', which starts and ends sentences.", nameof(vocabulary));
+        _endOfSentence = ModelVocabulary.EndOfSentenceId(model, vocabulary);
         _model = model;
         _vocabulary = vocabulary;
     }

@@ -10,7 +10,9 @@ public static class PtbCli
 
     public static string AssemblyPath => typeof(PtbCli).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SampleAssembly").Value!;
 
-    public static Process Start(string workingDirectory, params string[] args)
+    public static Process Start(string workingDirectory, params string[] args) => Start(workingDirectory, new Dictionary<string, string>(), args);
+
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -20,14 +22,18 @@ public static class PtbCli
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         info.ArgumentList.Add(AssemblyPath);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         return Process.Start(info)!;
     }
 
-    public static Result Run(string workingDirectory, string? input, params string[] args)
+    public static Result Run(string workingDirectory, string? input, params string[] args) =>
+        RunWith(workingDirectory, new Dictionary<string, string>(), input, args);
+
+    public static Result RunWith(string workingDirectory, IReadOnlyDictionary<string, string> environment, string? input, params string[] args)
     {
-        using var process = Start(workingDirectory, args);
+        using var process = Start(workingDirectory, environment, args);
         if (input is not null) process.StandardInput.Write(input);
         process.StandardInput.Close();
         return Finish(process);
