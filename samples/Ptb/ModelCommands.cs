@@ -7,7 +7,27 @@ namespace Ptb;
 /// <summary><c>ptb eval</c>, <c>ptb score</c> and <c>ptb generate</c>: use a saved checkpoint.</summary>
 internal static class ModelCommands
 {
-    private static Option<string> ModelOption() => new("--model") { Description = "Checkpoint file written by train --save or --save-latest.", Required = true };
+    private static Option<string> ModelOption() => new("--model") { Description = "Checkpoint written by train --save or --save-latest, or a .safetensors file written by export.", Required = true };
+
+    /// <summary>A checkpoint, or a safetensors file (recognised by its extension) written by <c>ptb export</c>.</summary>
+    private static Checkpoint LoadModel(string path, string device) =>
+        path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? Checkpoint.ImportSafetensors(path, device) : Checkpoint.Load(path, device);
+
+    public static Command Export()
+    {
+        var model = ModelOption();
+        var output = new Option<string>("--out") { Description = "The .safetensors file to write.", Required = true };
+        var command = new Command("export", "Write a checkpoint's weights as safetensors (PyTorch names; config and vocabulary in the metadata).") { model, output };
+        command.SetAction((result, _) => CliErrors.Run(() =>
+        {
+            using var checkpoint = LoadModel(result.GetValue(model)!, "cpu");
+            string path = result.GetValue(output)!;
+            Checkpoint.ExportSafetensors(path, checkpoint.Model, checkpoint.Vocabulary);
+            Console.WriteLine($"Wrote {Path.GetFullPath(path)}: {string.Join(", ", Checkpoint.WeightNames(checkpoint.Model.Config.NumLayers))}");
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
 
     private static Option<string> DeviceOption() => new("--device") { Description = "auto (CUDA when available), cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
 
@@ -24,7 +44,7 @@ internal static class ModelCommands
             string directory = await DataLocator.Resolve(result.GetValue(data), cancellationToken);
             var corpus = PtbReader.Load(directory);
             string path = result.GetValue(model)!;
-            using var checkpoint = Checkpoint.Load(path, result.GetValue(device)!);
+            using var checkpoint = LoadModel(path, result.GetValue(device)!);
             if (checkpoint.Vocabulary.FirstDifference(corpus.Vocabulary) is { } difference)
                 throw new InvalidDataException($"{path}: the checkpoint's vocabulary differs from that of {Path.GetFullPath(directory)}: {difference}.");
             var config = checkpoint.Model.Config;
@@ -46,7 +66,7 @@ internal static class ModelCommands
         var command = new Command("score", "Print the log-probability and perplexity of each sentence, then of the whole text.") { model, input, device };
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
         {
-            using var checkpoint = Checkpoint.Load(result.GetValue(model)!, result.GetValue(device)!);
+            using var checkpoint = LoadModel(result.GetValue(model)!, result.GetValue(device)!);
             string? inputPath = result.GetValue(input);
             string text = inputPath is null ? Console.In.ReadToEnd() : ReadText(inputPath);
             var score = new TextScorer(checkpoint.Model, checkpoint.Vocabulary).Score(text.Split('\n').Where(l => !string.IsNullOrWhiteSpace(l)), cancellationToken);
@@ -86,7 +106,7 @@ internal static class ModelCommands
                 Seed = result.GetValue(seed),
                 StopAtEndOfSentence = result.GetValue(stop),
             }.Validate();
-            using var checkpoint = Checkpoint.Load(result.GetValue(model)!, result.GetValue(device)!);
+            using var checkpoint = LoadModel(result.GetValue(model)!, result.GetValue(device)!);
             string text = result.GetValue(prompt)!;
             var generator = new TextGenerator(checkpoint.Model, checkpoint.Vocabulary);
             if (!string.IsNullOrWhiteSpace(text)) Console.Write(text.Trim() + " ");

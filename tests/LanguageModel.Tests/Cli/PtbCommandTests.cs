@@ -98,6 +98,21 @@ public class PtbCommandTests : IClassFixture<PtbCommandTests.TrainedModel>, IDis
     }
 
     [Fact]
+    public void Exported_safetensors_generate_the_same_text_as_the_checkpoint()
+    {
+        string exported = Path.Combine(_dir.Path, "model.safetensors");
+
+        var export = PtbCli.Run(_dir.Path, null, "export", "--model", _trained.Checkpoint, "--out", exported);
+        var fromCheckpoint = PtbCli.Run(_dir.Path, null, "generate", "--model", _trained.Checkpoint, "--seed", "9", "--device", "cpu");
+        var fromSafetensors = PtbCli.Run(_dir.Path, null, "generate", "--model", exported, "--seed", "9", "--device", "cpu");
+
+        export.ExitCode.Should().Be(0, export.Error);
+        export.Output.Should().Contain("embedding.weight, lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0, softmax.weight, softmax.bias");
+        fromSafetensors.ExitCode.Should().Be(0, fromSafetensors.Error);
+        fromSafetensors.Output.Should().Be(fromCheckpoint.Output);
+    }
+
+    [Fact]
     public void A_missing_data_directory_is_one_line_naming_it()
     {
         string missing = Path.Combine(_dir.Path, "nowhere");
