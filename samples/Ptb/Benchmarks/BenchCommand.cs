@@ -19,10 +19,12 @@ internal static class BenchCommand
         var repetitions = new Option<int>("--repetitions") { Description = "Repetitions per measurement (the median is reported).", DefaultValueFactory = _ => 3 };
         var windows = new Option<int>("--windows") { Description = "Training windows per repetition for the Small config (Medium: half).", DefaultValueFactory = _ => 100 };
         var noPeer = new Option<bool>("--no-peer") { Description = "Measure this library only." };
+        var profile = new Option<bool>("--profile") { Description = "Only print where a training step's time goes (Small and Medium), phase by phase." };
         var command = new Command("bench", "Benchmark this library against PyTorch on the same machine (not part of the tests).")
-            { data, output, repetitions, windows, noPeer };
-        command.SetAction((result, _) => CliErrors.Run(() =>
-            Task.FromResult(Run(result.GetValue(data)!, result.GetValue(output)!, result.GetValue(repetitions), result.GetValue(windows), !result.GetValue(noPeer)))));
+            { data, output, repetitions, windows, noPeer, profile };
+        command.SetAction((result, _) => CliErrors.Run(() => Task.FromResult(result.GetValue(profile)
+            ? Profile(result.GetValue(data)!, result.GetValue(windows))
+            : Run(result.GetValue(data)!, result.GetValue(output)!, result.GetValue(repetitions), result.GetValue(windows), !result.GetValue(noPeer)))));
         return command;
     }
 
@@ -90,6 +92,21 @@ internal static class BenchCommand
         AtomicFile.Write(outputPath, stream => System.Text.Json.JsonSerializer.Serialize(stream, report, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         Print(ours, peer, corpus.Vocabulary.Count);
         Console.WriteLine($"Report: {Path.GetFullPath(outputPath)}");
+        return 0;
+    }
+
+    private static int Profile(string directory, int windows)
+    {
+        var corpus = PtbReader.Load(directory);
+        Console.WriteLine($"Milliseconds per training step, {torch.get_num_threads()} threads, mean of {windows} windows after 2 of warm-up");
+        foreach (var config in new[] { PtbConfig.Small, PtbConfig.Medium })
+        {
+            var phases = StepProfile.Measure(config, corpus.Train, corpus.Vocabulary.Count, windows);
+            double total = phases.Values.Sum();
+            Console.WriteLine($"{config.Name}: {total:F1} ms per step, {config.BatchSize * config.NumSteps / total * 1000:F0} words/s");
+            foreach (var (phase, ms) in phases.OrderByDescending(p => p.Value))
+                Console.WriteLine($"  {phase,-28} {ms,8:F2} ms  {ms / total,6:P1}");
+        }
         return 0;
     }
 
