@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using LanguageModel;
 using Ptb;
 
 // The `ptb` command: one subcommand per job. Each handler returns the process exit code.
@@ -12,6 +13,15 @@ root.Subcommands.Add(ModelCommands.Export());
 root.Subcommands.Add(StatsCommand.Create());
 root.Subcommands.Add(MakeCorpusCommand.Create());
 root.Subcommands.Add(Ptb.Benchmarks.BenchCommand.Create());
+var mklGeneric = new Option<bool>("--mkl-generic")
+{
+    Description = "Keep oneMKL's generic kernels on AMD processors (by default the fast ones are switched on, see MklCpuDispatch).",
+    Recursive = true,
+};
+root.Options.Add(mklGeneric);
+var parsed = root.Parse(args);
+// Before any command builds a model: oneMKL settles its kernel choice on its first call.
+Startup.Mkl = parsed.GetValue(mklGeneric) || parsed.Errors.Count > 0 ? null : MklCpuDispatch.EnableFastKernels();
 
 // The first Ctrl+C (or SIGTERM) asks the running command to stop between two steps, so that it can keep its last
 // complete checkpoint and say where it is; a second Ctrl+C ends the process at once.
@@ -28,4 +38,4 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
     context.Cancel = true;
     stop.Cancel();
 });
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, stop.Token);
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, stop.Token);

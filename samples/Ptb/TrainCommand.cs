@@ -52,7 +52,8 @@ internal static class TrainCommand
         if (resumed is not null)
             Console.WriteLine($"Resuming {Path.GetFullPath(options.ResumeFrom!)} after epoch {resumed.Training?.EpochsCompleted}");
         Console.WriteLine($"Config: {config.Name} (layers {config.NumLayers}, hidden {config.HiddenSize}, steps {config.NumSteps}, " +
-                          $"batch {config.BatchSize}, keep_prob {config.KeepProb}), epochs {options.EpochCount(config)}, seed {seed}, device {device}");
+                          $"batch {config.BatchSize}, keep_prob {config.KeepProb}), epochs {options.EpochCount(config)}, seed {seed}, device {device}, " +
+                          $"oneMKL {Startup.MklDescription}");
         Console.WriteLine();
         Console.WriteLine("Epoch  Learning rate  Train perplexity  Valid perplexity  Seconds  Words/s");
 

@@ -47,7 +47,7 @@ internal static class BenchCommand
             ["scaling"] = new JsonObject(ScalingConfigs().Select(s => KeyValuePair.Create(s.Key, (JsonNode?)Describe(s.Config)))),
         };
 
-        Console.WriteLine($"Benchmark on {Path.GetFullPath(directory)}, {threads} threads, median of {repetitions}; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"Benchmark on {Path.GetFullPath(directory)}, {threads} threads, median of {repetitions}; {Environment.ProcessorCount} cores; oneMKL {Startup.MklDescription}");
         var ours = new JsonObject();
         var bench = new OurBenchmarks(corpus, repetitions);
         void Measure(string what, Func<JsonNode> measure)
@@ -85,6 +85,7 @@ internal static class BenchCommand
         {
             ["date"] = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture),
             ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
+            ["onemkl"] = Startup.MklDescription,
             ["plan"] = plan,
             ["ours"] = ours,
             ["pytorch"] = peer,
@@ -98,7 +99,7 @@ internal static class BenchCommand
     private static int Profile(string directory, int windows)
     {
         var corpus = PtbReader.Load(directory);
-        Console.WriteLine($"Milliseconds per training step, {torch.get_num_threads()} threads, mean of {windows} windows after 2 of warm-up");
+        Console.WriteLine($"Milliseconds per training step, {torch.get_num_threads()} threads, mean of {windows} windows after 2 of warm-up; oneMKL {Startup.MklDescription}");
         foreach (var config in new[] { PtbConfig.Small, PtbConfig.Medium })
         {
             var phases = StepProfile.Measure(config, corpus.Train, corpus.Vocabulary.Count, windows);

@@ -1,0 +1,18 @@
+using LanguageModel;
+
+namespace Ptb;
+
+/// <summary>What the program set up before running a command.</summary>
+internal static class Startup
+{
+    /// <summary>The oneMKL kernel switch's outcome; null when <c>--mkl-generic</c> kept the generic kernels.</summary>
+    public static MklDispatchStatus? Mkl { get; set; }
+
+    public static string MklDescription => Mkl switch
+    {
+        null => "generic (--mkl-generic)",
+        MklDispatchStatus.Enabled => "fast kernels switched on",
+        MklDispatchStatus.AlreadyEnabled => "fast kernels (Intel processor)",
+        { } other => $"generic ({other})",
+    };
+}
