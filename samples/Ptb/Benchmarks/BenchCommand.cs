@@ -20,10 +20,12 @@ internal static class BenchCommand
         var windows = new Option<int>("--windows") { Description = "Training windows per repetition for the Small config (Medium: half).", DefaultValueFactory = _ => 100 };
         var noPeer = new Option<bool>("--no-peer") { Description = "Measure this library only." };
         var profile = new Option<bool>("--profile") { Description = "Only print where a training step's time goes (Small and Medium), phase by phase." };
+        var matmul = new Option<bool>("--matmul") { Description = "Only print the matrix-product rate and its error against float64 (checks the BLAS kernels in use)." };
         var command = new Command("bench", "Benchmark this library against PyTorch on the same machine (not part of the tests).")
-            { data, output, repetitions, windows, noPeer, profile };
-        command.SetAction((result, _) => CliErrors.Run(() => Task.FromResult(result.GetValue(profile)
-            ? Profile(result.GetValue(data)!, result.GetValue(windows))
+            { data, output, repetitions, windows, noPeer, profile, matmul };
+        command.SetAction((result, _) => CliErrors.Run(() => Task.FromResult(
+            result.GetValue(matmul) ? Matmul()
+            : result.GetValue(profile) ? Profile(result.GetValue(data)!, result.GetValue(windows))
             : Run(result.GetValue(data)!, result.GetValue(output)!, result.GetValue(repetitions), result.GetValue(windows), !result.GetValue(noPeer)))));
         return command;
     }
@@ -66,6 +68,7 @@ internal static class BenchCommand
         Measure("eval_test", () => Pass(bench.Evaluation(small, corpus.Test, 1)));
         Measure("generation_ms_per_word", () => bench.GenerationMillisecondsPerWord(small, 500));
         Measure("matmul_gflops", () => OurBenchmarks.MatmulGflops(2048, 5));
+        Measure("matmul_max_relative_error", () => OurBenchmarks.MatmulRelativeError());
         Measure("scaling", () => new JsonObject(ScalingConfigs().Select(s =>
             KeyValuePair.Create(s.Key, (JsonNode?)bench.TrainingWordsPerSecond(s.Config, 10, reps: 1)))));
         Measure("memory_mb", () =>
@@ -93,6 +96,14 @@ internal static class BenchCommand
         AtomicFile.Write(outputPath, stream => System.Text.Json.JsonSerializer.Serialize(stream, report, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         Print(ours, peer, corpus.Vocabulary.Count);
         Console.WriteLine($"Report: {Path.GetFullPath(outputPath)}");
+        return 0;
+    }
+
+    private static int Matmul()
+    {
+        Console.WriteLine($"oneMKL {Startup.MklDescription}");
+        Console.WriteLine($"matmul 2048^3 float32: {OurBenchmarks.MatmulGflops(2048, 5).ToString("F1", CultureInfo.InvariantCulture)} GFLOP/s");
+        Console.WriteLine($"max relative error vs float64: {OurBenchmarks.MatmulRelativeError().ToString("E2", CultureInfo.InvariantCulture)}");
         return 0;
     }
 

@@ -92,6 +92,21 @@ internal sealed class OurBenchmarks(PtbCorpus corpus, int repetitions)
         }));
     }
 
+    /// <summary>
+    /// The largest error of a float32 product of the softmax head's shape (<c>[400, 200] × [200, 10000]</c>) against
+    /// the same product in float64, relative to the largest entry: how exact the BLAS kernels in use are.
+    /// </summary>
+    public static double MatmulRelativeError()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new torch.Generator(7);
+        var a = randn([400, 200], generator: generator);
+        var b = randn([200, 10_000], generator: generator);
+        var reference = a.to_type(ScalarType.Float64).matmul(b.to_type(ScalarType.Float64));
+        var product = a.matmul(b).to_type(ScalarType.Float64);
+        return (product - reference).abs().max().item<double>() / reference.abs().max().item<double>();
+    }
+
     /// <summary>The first <c>batch × (windows × steps + 1)</c> ids: exactly <paramref name="windows"/> windows.</summary>
     public static int[] Windows(int[] ids, PtbConfig config, int windows) => ids[..(config.BatchSize * (windows * config.NumSteps + 1))];
 }
