@@ -50,7 +50,7 @@ internal static class ModelCommands
             var config = checkpoint.Model.Config;
             bool test = result.GetValue(split) == "test";
             var pass = test
-                ? PtbTrainer.Evaluate(checkpoint.Model, corpus.Test, 1, config.NumSteps, TrainingPhase.Test, cancellationToken: cancellationToken)
+                ? PtbTrainer.EvaluateTest(checkpoint.Model, corpus.Test, cancellationToken: cancellationToken)
                 : PtbTrainer.Evaluate(checkpoint.Model, corpus.Valid, config.BatchSize, config.NumSteps, TrainingPhase.Valid, cancellationToken: cancellationToken);
             Console.WriteLine($"{(test ? "test" : "valid")} perplexity: {pass.Perplexity:F3} ({pass.TimeSteps * (test ? 1 : config.BatchSize):N0} words, {pass.Seconds:F1} s)");
             return 0;

@@ -72,11 +72,22 @@ public sealed class TextGenerator
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var (logits, next) = _model.call(tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length]), state); // [1, T, V]
-        float[] last = logits[0, -1].cpu().data<float>().ToArray();                                            // [V]
+        Tensor last;
+        LstmState next;
+        if (ids.Length == 1)
+        {
+            // One word: the model's single-step path, much cheaper at batch size 1 than the fused LSTM kernel.
+            (last, next) = _model.Step(tensor(new long[] { ids[0] }), state);                          // [1, V]
+        }
+        else
+        {
+            (var logits, next) = _model.call(tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length]), state); // [1, T, V]
+            last = logits[.., -1];                                                                   // [1, V]
+        }
+        float[] values = last[0].cpu().data<float>().ToArray();                                      // [V]
         var carried = next.Detach();
         state.Dispose();
         state = carried;
-        return last;
+        return values;
     }
 }

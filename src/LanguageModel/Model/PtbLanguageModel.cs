@@ -78,6 +78,39 @@ public sealed class PtbLanguageModel : nn.Module<Tensor, LstmState, (Tensor Logi
         return (logits.MoveToOuterDisposeScope(), new LstmState(hidden.MoveToOuterDisposeScope(), cell.MoveToOuterDisposeScope()));
     }
 
+    /// <summary>
+    /// One time step for every sequence of a batch, for inference: the same function as <see cref="forward"/> on a
+    /// window of length 1 (in eval mode), computed from the LSTM's weights with plain tensor operations. At batch
+    /// size 1 this is several times faster than the fused LSTM kernel, whose setup dominates such small calls.
+    /// </summary>
+    /// <param name="ids">The current word of each sequence, <c>[B]</c>, int64.</param>
+    /// <param name="state">The state before this step.</param>
+    /// <returns>Logits <c>[B, V]</c> and the state after the step. Call it under <c>no_grad</c>.</returns>
+    public (Tensor Logits, LstmState State) Step(Tensor ids, LstmState state)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(state);
+        using var scope = NewDisposeScope();
+        var x = embedding.call(ids.to(Device));                                   // [B] -> [B, H]
+        var hidden = new Tensor[Config.NumLayers];
+        var cell = new Tensor[Config.NumLayers];
+        var weights = lstm.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        for (int layer = 0; layer < Config.NumLayers; layer++)
+        {
+            // torch's gate order: input, forget, cell candidate, output.
+            var gates = nn.functional.linear(x, weights[$"weight_ih_l{layer}"], weights[$"bias_ih_l{layer}"])
+                      + nn.functional.linear(state.Hidden[layer], weights[$"weight_hh_l{layer}"], weights[$"bias_hh_l{layer}"]); // [B, 4H]
+            var chunks = gates.chunk(4, dim: 1);
+            var c = sigmoid(chunks[1]) * state.Cell[layer] + sigmoid(chunks[0]) * tanh(chunks[2]);
+            var h = sigmoid(chunks[3]) * tanh(c);
+            hidden[layer] = h;
+            cell[layer] = c;
+            x = h;
+        }
+        var logits = softmax.call(x);                                             // [B, H] -> [B, V]
+        return (logits.MoveToOuterDisposeScope(), new LstmState(stack(hidden).MoveToOuterDisposeScope(), stack(cell).MoveToOuterDisposeScope()));
+    }
+
     /// <summary>Moves the parameters to <paramref name="device"/> and makes it the device of new states.</summary>
     public PtbLanguageModel MoveTo(Device device)
     {

@@ -116,9 +116,7 @@ public sealed class PtbTrainer : IDisposable
                 progress?.Report(new TrainingProgress(TrainingPhase.Valid, epoch + 1, 0, 0, valid.Perplexity, valid.WordsPerSecond, metrics));
             }
 
-            double? test = options.RunTest
-                ? Evaluate(model, corpus.Test, 1, config.NumSteps, TrainingPhase.Test, epochCount, progress, cancellationToken).Perplexity
-                : null;
+            double? test = options.RunTest ? EvaluateTest(model, corpus.Test, epochCount, progress, cancellationToken).Perplexity : null;
             return (new TrainingResult(config, device.ToString(), seed, epochs, test), model);
         }
         catch
@@ -231,6 +229,17 @@ public sealed class PtbTrainer : IDisposable
         }
         return Result(costs, steps, batchSize, clock);
     }
+
+    /// <summary>Time steps per window of the test pass: longer windows give the same numbers, with far fewer calls.</summary>
+    public const int TestWindowSteps = 200;
+
+    /// <summary>
+    /// The test pass as TensorFlow defines it: batch size 1, the state carried over the whole split from a zero start,
+    /// every token after the first predicted once. Run in windows of <see cref="TestWindowSteps"/>.
+    /// </summary>
+    public static PassResult EvaluateTest(PtbLanguageModel model, int[] ids, int epoch = 0,
+                                          IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Evaluate(model, ids, 1, TestWindowSteps, TrainingPhase.Test, epoch, progress, cancellationToken);
 
     /// <summary>Batch-1 windows of <paramref name="numSteps"/> over the whole stream, the last one shorter.</summary>
     private static IEnumerable<PtbBatch> WholeStream(int[] ids, int numSteps)

@@ -78,6 +78,30 @@ public class PtbLanguageModelTests
     }
 
     [Fact]
+    public void Single_steps_equal_the_fused_lstm_window()
+    {
+        using var model = new PtbLanguageModel(Tiny with { KeepProb = 0.5 }, vocabularySize: 11, CPU);
+        model.eval();
+        using var noGrad = no_grad();
+        using var _ = NewDisposeScope();
+        var ids = Ids(3, 6, 11, seed: 9);
+
+        var (window, windowState) = model.call(ids, model.ZeroState(3));
+        var state = model.ZeroState(3);
+        var steps = new List<Tensor>();
+        for (int t = 0; t < 6; t++)
+        {
+            var (logits, next) = model.Step(ids[.., t], state);
+            steps.Add(logits);
+            state = next;
+        }
+
+        stack(steps, 1).allclose(window, rtol: 1e-4, atol: 1e-5).Should().BeTrue();
+        state.Hidden.allclose(windowState.Hidden, rtol: 1e-4, atol: 1e-6).Should().BeTrue();
+        state.Cell.allclose(windowState.Cell, rtol: 1e-4, atol: 1e-6).Should().BeTrue();
+    }
+
+    [Fact]
     public void Dropout_acts_in_training_mode_only()
     {
         using var model = new PtbLanguageModel(Tiny with { KeepProb = 0.5 }, vocabularySize: 11, CPU);
