@@ -43,6 +43,7 @@ internal static class BenchCommand
             ["repetitions"] = repetitions,
             ["configs"] = new JsonObject { ["small"] = Describe(small), ["medium"] = Describe(medium) },
             ["windows"] = new JsonObject { ["small"] = smallWindows, ["medium"] = Math.Max(smallWindows / 2, 1) },
+            ["warm_up_windows"] = new JsonObject { ["small"] = 2 * smallWindows, ["medium"] = smallWindows, ["scaling"] = 20 },
             ["generation_words"] = 500,
             ["matmul_size"] = 2048,
             ["scaling_windows"] = 10,
@@ -61,8 +62,8 @@ internal static class BenchCommand
         Measure("reader_seconds", () => OurBenchmarks.ReaderSeconds(directory, repetitions));
         Measure("training", () => new JsonObject
         {
-            ["small"] = bench.TrainingWordsPerSecond(small, smallWindows),
-            ["medium"] = bench.TrainingWordsPerSecond(medium, Math.Max(smallWindows / 2, 1)),
+            ["small"] = bench.TrainingWordsPerSecond(small, smallWindows, warmUp: 2 * smallWindows),
+            ["medium"] = bench.TrainingWordsPerSecond(medium, Math.Max(smallWindows / 2, 1), warmUp: smallWindows),
         });
         Measure("eval_valid", () => Pass(bench.Evaluation(small, corpus.Valid, small.BatchSize)));
         Measure("eval_test", () => Pass(bench.Evaluation(small, corpus.Test, 1)));
@@ -70,7 +71,7 @@ internal static class BenchCommand
         Measure("matmul_gflops", () => OurBenchmarks.MatmulGflops(2048, 5));
         Measure("matmul_max_relative_error", () => OurBenchmarks.MatmulRelativeError());
         Measure("scaling", () => new JsonObject(ScalingConfigs().Select(s =>
-            KeyValuePair.Create(s.Key, (JsonNode?)bench.TrainingWordsPerSecond(s.Config, 10, reps: 1)))));
+            KeyValuePair.Create(s.Key, (JsonNode?)bench.TrainingWordsPerSecond(s.Config, 10, warmUp: 20, reps: 1)))));
         Measure("memory_mb", () =>
         {
             var (first, third, peak) = bench.Memory(PtbConfig.Test);

@@ -138,12 +138,12 @@ def main():
         torch.manual_seed(1)
         return PtbModel(vocab, cfg["hidden"], cfg["layers"], cfg["keep_prob"], cfg["init_scale"])
 
-    def training(cfg, count):
+    def training(cfg, count, warm_up):
         model = model_for(cfg)
-        train_pass(model, cfg, cut(train, cfg, 2), cfg["lr"])
+        train_pass(model, cfg, cut(train, cfg, warm_up), cfg["lr"])
         return statistics.median(train_pass(model, cfg, cut(train, cfg, count), cfg["lr"]) for _ in range(reps))
 
-    result["training"] = {name: training(cfg, plan["windows"][name]) for name, cfg in plan["configs"].items()}
+    result["training"] = {name: training(cfg, plan["windows"][name], plan["warm_up_windows"][name]) for name, cfg in plan["configs"].items()}
     small = plan["configs"]["small"]
     model = model_for(small)
     for name, ids, batch in (("valid", valid, small["batch"]), ("test", test, 1)):
@@ -168,7 +168,7 @@ def main():
 
     result["scaling"] = {}
     for key, cfg in plan["scaling"].items():
-        result["scaling"][key] = training(cfg, plan["scaling_windows"])
+        result["scaling"][key] = training(cfg, plan["scaling_windows"], plan["warm_up_windows"]["scaling"])
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     json.dump(result, sys.stdout)
 
