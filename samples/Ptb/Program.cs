@@ -20,8 +20,10 @@ var mklGeneric = new Option<bool>("--mkl-generic")
 };
 root.Options.Add(mklGeneric);
 var parsed = root.Parse(args);
-// Before any command builds a model: oneMKL settles its kernel choice on its first call.
+// Before any command builds a model: oneMKL settles its kernel choice on its first call. The allocator setting
+// changes no number, only page faults (see MallocTuning).
 Startup.Mkl = parsed.GetValue(mklGeneric) || parsed.Errors.Count > 0 ? null : MklCpuDispatch.EnableFastKernels();
+Startup.Malloc = MallocTuning.KeepLargeBlocks();
 
 // The first Ctrl+C (or SIGTERM) asks the running command to stop between two steps, so that it can keep its last
 // complete checkpoint and say where it is; a second Ctrl+C ends the process at once.

@@ -50,7 +50,7 @@ internal static class BenchCommand
             ["scaling"] = new JsonObject(ScalingConfigs().Select(s => KeyValuePair.Create(s.Key, (JsonNode?)Describe(s.Config)))),
         };
 
-        Console.WriteLine($"Benchmark on {Path.GetFullPath(directory)}, {threads} threads, median of {repetitions}; {Environment.ProcessorCount} cores; oneMKL {Startup.MklDescription}");
+        Console.WriteLine($"Benchmark on {Path.GetFullPath(directory)}, {threads} threads, median of {repetitions}; {Environment.ProcessorCount} cores; oneMKL {Startup.MklDescription}; malloc thresholds {(Startup.Malloc ? "raised" : "default")}");
         var ours = new JsonObject();
         var bench = new OurBenchmarks(corpus, repetitions);
         void Measure(string what, Func<JsonNode> measure)
@@ -90,6 +90,7 @@ internal static class BenchCommand
             ["date"] = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture),
             ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
             ["onemkl"] = Startup.MklDescription,
+            ["malloc_tuning"] = Startup.Malloc,
             ["plan"] = plan,
             ["ours"] = ours,
             ["pytorch"] = peer,
