@@ -7,7 +7,7 @@ internal static class MakeCorpusCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "Directory to write ptb.{train,valid,test}.txt and source.json to.", DefaultValueFactory = _ => Path.Combine("data", "markov") };
+        var output = new Option<string>("--out") { Description = "Directory to write markov.{train,valid,test}.txt and source.json to.", DefaultValueFactory = _ => Path.Combine("data", "markov") };
         var seed = new Option<int>("--seed") { Description = "Seed of the chain and of the sampled text.", DefaultValueFactory = _ => 2014 };
         var command = new Command("make-corpus", "Generate a small PTB-format corpus from a seeded Markov chain whose perplexity is known.") { output, seed };
         command.SetAction((result, _) => CliErrors.Run(() =>

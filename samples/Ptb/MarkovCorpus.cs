@@ -41,7 +41,7 @@ internal static class MarkovCorpus
         foreach (var (split, tokens) in new[] { ("train", trainTokens), ("valid", validTokens), ("test", testTokens) })
         {
             var (text, ids) = Sample(random, transitions, vocabulary, eos, tokens);
-            File.WriteAllText(Path.Combine(directory, $"ptb.{split}.txt"), text);
+            File.WriteAllText(Path.Combine(directory, $"markov.{split}.txt"), text);
             oracle[split] = OraclePerplexity(transitions, ids);
         }
 

@@ -35,7 +35,7 @@ internal static class ModelCommands
     {
         var model = ModelOption();
         var device = DeviceOption();
-        var data = new Option<string?>("--data") { Description = "Directory with ptb.train.txt, ptb.valid.txt and ptb.test.txt (default: as for train)." };
+        var data = new Option<string?>("--data") { Description = "Directory with ptb.train.txt, ptb.valid.txt and ptb.test.txt, or one NAME.train/valid/test.txt set (default: as for train)." };
         var split = new Option<string>("--split") { Description = "valid (batch size and steps of the config, as after each epoch) or test (batch size 1, as at the end).", DefaultValueFactory = _ => "valid" };
         split.AcceptOnlyFromAmong("valid", "test");
         var command = new Command("eval", "Print the perplexity of a checkpoint on a split of a corpus.") { model, data, split, device };

@@ -4,6 +4,7 @@ using LanguageModel;
 using Ptb;
 
 // The `ptb` command: one subcommand per job. Each handler returns the process exit code.
+SignalMask.BlockTerminationSignalsOnThisThread(); // before libtorch starts any thread: see SignalMask
 var root = new RootCommand("Train, evaluate and use LSTM language models on the Penn Treebank (TensorFlow PTB tutorial semantics).");
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ModelCommands.Eval());

@@ -9,7 +9,7 @@ internal static class StatsCommand
 {
     public static Command Create()
     {
-        var data = new Option<string?>("--data") { Description = "Directory with ptb.train.txt, ptb.valid.txt and ptb.test.txt (default: as for train)." };
+        var data = new Option<string?>("--data") { Description = "Directory with ptb.train.txt, ptb.valid.txt and ptb.test.txt, or one NAME.train/valid/test.txt set (default: as for train)." };
         var command = new Command("stats", "Read a PTB-format corpus and print its statistics.") { data };
         command.SetAction((result, cancellationToken) => CliErrors.Run(async () =>
         {

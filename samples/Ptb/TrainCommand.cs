@@ -8,7 +8,7 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var data = new Option<string?>("--data") { Description = "Directory with ptb.train.txt, ptb.valid.txt and ptb.test.txt (default: data/ptb, downloaded if missing, else the bundled corpus)." };
+        var data = new Option<string?>("--data") { Description = "Directory with ptb.train.txt, ptb.valid.txt and ptb.test.txt, or one NAME.train/valid/test.txt set (default: data/ptb, downloaded if missing, else the bundled corpus)." };
         var config = new Option<string>("--config") { Description = "Preset: small, medium, large or test.", DefaultValueFactory = _ => "small" };
         var epochs = new Option<int?>("--epochs") { Description = "Stop after N epochs in all (the learning-rate schedule stays the preset's)." };
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed gives the same numbers on the CPU.", DefaultValueFactory = _ => 1 };

@@ -70,27 +70,56 @@ public static class PtbReader
     }
 
     /// <summary>
-    /// Loads a PTB data directory: the vocabulary of <c>ptb.train.txt</c> and the ids of the train, valid and test files.
+    /// Loads a corpus directory: the vocabulary of its training file and the ids of its train, valid and test files.
+    /// The files are <c>ptb.train.txt</c>, <c>ptb.valid.txt</c> and <c>ptb.test.txt</c>, or, when there is no
+    /// <c>ptb.train.txt</c>, the one set <c>NAME.train.txt</c>, <c>NAME.valid.txt</c>, <c>NAME.test.txt</c> in the directory.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
-    /// <exception cref="FileNotFoundException">One of the three files is missing.</exception>
+    /// <exception cref="FileNotFoundException">No training file, several candidate sets, or a missing valid or test file.</exception>
     /// <exception cref="InvalidDataException">A file is empty, not UTF-8, or holds a word that cannot be mapped.</exception>
     public static PtbCorpus Load(string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(dataDirectory);
+        RequireDirectory(dataDirectory);
+        if (File.Exists(Path.Combine(dataDirectory, TrainFileName))) return Load(dataDirectory, "ptb");
+        var candidates = Directory.GetFiles(dataDirectory, "*.train.txt").Order(StringComparer.Ordinal).ToArray();
+        if (candidates.Length != 1)
+            throw new FileNotFoundException(
+                $"{dataDirectory}: expected {TrainFileName}, {ValidFileName} and {TestFileName} (or one NAME.train.txt, NAME.valid.txt, NAME.test.txt set), " +
+                (candidates.Length == 0 ? "found no *.train.txt." : $"found several: {string.Join(", ", candidates.Select(Path.GetFileName))}; pass the name to Load."),
+                Path.Combine(dataDirectory, TrainFileName));
+        string name = Path.GetFileName(candidates[0]);
+        return Load(dataDirectory, name[..^".train.txt".Length]);
+    }
+
+    /// <summary>Loads <c>NAME.train.txt</c>, <c>NAME.valid.txt</c> and <c>NAME.test.txt</c> from <paramref name="dataDirectory"/>.</summary>
+    /// <param name="dataDirectory">The directory holding the three files.</param>
+    /// <param name="name">The files' common name, for example <c>ptb</c>.</param>
+    /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
+    /// <exception cref="FileNotFoundException">One of the three files is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is empty, not UTF-8, or holds a word that cannot be mapped.</exception>
+    public static PtbCorpus Load(string dataDirectory, string name)
+    {
+        ArgumentNullException.ThrowIfNull(dataDirectory);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        RequireDirectory(dataDirectory);
+        string Require(string split)
+        {
+            string path = Path.Combine(dataDirectory, $"{name}.{split}.txt");
+            if (!File.Exists(path))
+                throw new FileNotFoundException($"{path}: corpus file not found (a data directory holds {name}.train.txt, {name}.valid.txt and {name}.test.txt).", path);
+            return path;
+        }
+        string train = Require("train"), valid = Require("valid"), test = Require("test");
+        var vocabulary = BuildVocabulary(train);
+        return new PtbCorpus(vocabulary, ReadIds(train, vocabulary), ReadIds(valid, vocabulary), ReadIds(test, vocabulary));
+    }
+
+    private static void RequireDirectory(string dataDirectory)
+    {
         if (!Directory.Exists(dataDirectory))
             throw new DirectoryNotFoundException(
                 $"{dataDirectory}: PTB data directory not found. It must hold {TrainFileName}, {ValidFileName} and {TestFileName}.");
-        string Require(string name)
-        {
-            string path = Path.Combine(dataDirectory, name);
-            if (!File.Exists(path))
-                throw new FileNotFoundException($"{path}: PTB file not found (a data directory holds {TrainFileName}, {ValidFileName} and {TestFileName}).", path);
-            return path;
-        }
-        string train = Require(TrainFileName), valid = Require(ValidFileName), test = Require(TestFileName);
-        var vocabulary = BuildVocabulary(train);
-        return new PtbCorpus(vocabulary, ReadIds(train, vocabulary), ReadIds(valid, vocabulary), ReadIds(test, vocabulary));
     }
 
     /// <summary>

@@ -73,7 +73,7 @@ public class PtbCommandTests : IClassFixture<PtbCommandTests.TrainedModel>, IDis
     [Fact]
     public void Score_reads_standard_input_and_prints_a_line_per_sentence_and_a_total()
     {
-        string[] words = File.ReadLines(Path.Combine(MarkovCorpusData.Directory, "ptb.test.txt")).Take(2).ToArray();
+        string[] words = File.ReadLines(Path.Combine(MarkovCorpusData.Directory, "markov.test.txt")).Take(2).ToArray();
 
         var result = PtbCli.Run(_dir.Path, string.Join("\n", words) + "\n", "score", "--model", _trained.Checkpoint, "--device", "cpu");
 
@@ -171,8 +171,15 @@ public class PtbCommandTests : IClassFixture<PtbCommandTests.TrainedModel>, IDis
         ShouldFailWithOneLine(PtbCli.Run(_dir.Path, null, "generate", "--model", path), $"ptb: {path}: not a checkpoint, or truncated or corrupted*");
     }
 
-    [SkippableFact]
-    public void Termination_stops_cleanly_and_keeps_the_last_complete_checkpoint()
+    /// <summary>
+    /// Signals that landed on a thread inside libtorch used to corrupt the native heap in about a third of the runs
+    /// (see the sample's SignalMask): three runs, the signal at different moments of the second epoch.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(0)]
+    [InlineData(400)]
+    [InlineData(900)]
+    public void Termination_stops_cleanly_and_keeps_the_last_complete_checkpoint(int delayMilliseconds)
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "sends a POSIX signal");
         string latest = Path.Combine(_dir.Path, "latest.ckpt");
@@ -182,6 +189,7 @@ public class PtbCommandTests : IClassFixture<PtbCommandTests.TrainedModel>, IDis
         var clock = Stopwatch.StartNew();
         while (!File.Exists(latest) && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(100);
         File.Exists(latest).Should().BeTrue("the first epoch writes the checkpoint");
+        Thread.Sleep(delayMilliseconds);
 
         // SIGTERM takes the same path as Ctrl+C (SIGINT may be ignored by a test host started in the background).
         Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();

@@ -122,6 +122,36 @@ public class PtbReaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_finds_a_single_named_set_when_there_is_no_ptb_train_file()
+    {
+        foreach (var split in new[] { "train", "valid", "test" }) _dir.File($"news.{split}.txt", TensorFlowTestData);
+
+        PtbReader.Load(_dir.Path).Vocabulary.Count.Should().Be(13);
+        PtbReader.Load(_dir.Path, "news").Train.Should().HaveCount(15);
+    }
+
+    [Fact]
+    public void Load_asks_for_a_name_when_several_sets_are_present()
+    {
+        foreach (var name in new[] { "a", "b" })
+            foreach (var split in new[] { "train", "valid", "test" }) _dir.File($"{name}.{split}.txt", TensorFlowTestData);
+
+        var act = () => PtbReader.Load(_dir.Path);
+
+        act.Should().Throw<FileNotFoundException>().WithMessage("*found several: *a.train.txt*b.train.txt*pass the name to Load.");
+    }
+
+    [Fact]
+    public void Load_names_what_it_expects_in_a_directory_without_corpus_files()
+    {
+        _dir.File("readme.txt", "nothing here");
+
+        var act = () => PtbReader.Load(_dir.Path);
+
+        act.Should().Throw<FileNotFoundException>().WithMessage($"{_dir.Path}: expected ptb.train.txt, ptb.valid.txt and ptb.test.txt*found no *.train.txt.");
+    }
+
+    [Fact]
     public void Load_names_a_missing_directory()
     {
         string missing = Path.Combine(_dir.Path, "absent");

@@ -26,9 +26,9 @@ public class PackageConsumerTests : IDisposable
         using LanguageModel;
 
         string data = args[0];
-        var vocabulary = PtbReader.BuildVocabulary(Path.Combine(data, "ptb.train.txt"));
-        int[] train = PtbReader.ReadIds(Path.Combine(data, "ptb.train.txt"), vocabulary);
-        int[] valid = PtbReader.ReadIds(Path.Combine(data, "ptb.valid.txt"), vocabulary);
+        var vocabulary = PtbReader.BuildVocabulary(Path.Combine(data, "markov.train.txt"));
+        int[] train = PtbReader.ReadIds(Path.Combine(data, "markov.train.txt"), vocabulary);
+        int[] valid = PtbReader.ReadIds(Path.Combine(data, "markov.valid.txt"), vocabulary);
         var config = PtbConfig.Small with { HiddenSize = 32, NumLayers = 1, NumSteps = 10, BatchSize = 10 };
 
         using var model = new PtbLanguageModel(config, vocabulary.Count, TorchDevice.Resolve("auto"));
@@ -38,7 +38,7 @@ public class PackageConsumerTests : IDisposable
 
         using var loaded = Checkpoint.Load("model.ckpt", "cpu");
         var after = PtbTrainer.Evaluate(loaded.Model, valid, config.BatchSize, config.NumSteps);
-        var score = new TextScorer(loaded.Model, loaded.Vocabulary).Score(File.ReadLines(Path.Combine(data, "ptb.test.txt")).First());
+        var score = new TextScorer(loaded.Model, loaded.Vocabulary).Score(File.ReadLines(Path.Combine(data, "markov.test.txt")).First());
         var words = new TextGenerator(loaded.Model, loaded.Vocabulary).Generate("", new GenerationOptions { MaxWords = 5, Seed = 1 }).ToList();
 
         Console.WriteLine($"valid {before.Perplexity:F4} reloaded {after.Perplexity:F4}");
