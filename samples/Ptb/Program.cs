@@ -4,7 +4,7 @@ using LanguageModel;
 using Ptb;
 
 // The `ptb` command: one subcommand per job. Each handler returns the process exit code.
-SignalMask.BlockTerminationSignalsOnThisThread(); // before libtorch starts any thread: see SignalMask
+TerminationSignals.BlockOnThisThread(); // before libtorch starts any thread: see TerminationSignals
 var root = new RootCommand("Train, evaluate and use LSTM language models on the Penn Treebank (TensorFlow PTB tutorial semantics).");
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ModelCommands.Eval());

@@ -173,7 +173,7 @@ public class PtbCommandTests : IClassFixture<PtbCommandTests.TrainedModel>, IDis
 
     /// <summary>
     /// Signals that landed on a thread inside libtorch used to corrupt the native heap in about a third of the runs
-    /// (see the sample's SignalMask): three runs, the signal at different moments of the second epoch.
+    /// (see TerminationSignals): three runs, the signal at different moments of the second epoch.
     /// </summary>
     [SkippableTheory]
     [InlineData(0)]
