@@ -11,6 +11,7 @@ root.Subcommands.Add(ModelCommands.Eval());
 root.Subcommands.Add(ModelCommands.Score());
 root.Subcommands.Add(ModelCommands.Generate());
 root.Subcommands.Add(ModelCommands.Export());
+root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(StatsCommand.Create());
 root.Subcommands.Add(MakeCorpusCommand.Create());
 root.Subcommands.Add(Ptb.Benchmarks.BenchCommand.Create());

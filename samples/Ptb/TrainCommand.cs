@@ -17,9 +17,10 @@ internal static class TrainCommand
         var save = new Option<string?>("--save") { Description = "Keep the checkpoint with the best validation perplexity in this file." };
         var saveLatest = new Option<string?>("--save-latest") { Description = "Write a checkpoint after every epoch to this file (resume from it after an interruption)." };
         var resume = new Option<string?>("--resume") { Description = "Continue the training saved in this checkpoint (its config and seed are used)." };
+        var plot = new Option<bool>("--plot") { Description = "With --metrics: also draw the validation curves next to it (METRICS.png) after every epoch." };
 
         var command = new Command("train", "Train an LSTM language model with one of TensorFlow's PTB presets.")
-            { data, config, epochs, seed, device, metrics, save, saveLatest, resume };
+            { data, config, epochs, seed, device, metrics, save, saveLatest, resume, plot };
         command.SetAction((result, cancellationToken) => CliErrors.Run(async () =>
         {
             var options = new TrainingOptions
@@ -32,16 +33,18 @@ internal static class TrainCommand
                 LatestCheckpointPath = result.GetValue(saveLatest),
                 ResumeFrom = result.GetValue(resume),
             }.Validate();
+            if (result.GetValue(plot) && result.GetValue(metrics) is null)
+                throw new ArgumentException("--plot draws the curves of the --metrics file: give --metrics too.");
             if (options.ResumeFrom is not null && result.GetResult(config) is { Implicit: false })
                 throw new ArgumentException("--config cannot be combined with --resume: a resumed run keeps its checkpoint's configuration.");
             string deviceName = TorchDevice.Resolve(options.Device).ToString();
             string directory = await DataLocator.Resolve(result.GetValue(data), cancellationToken);
-            return Train(directory, options, deviceName, result.GetValue(metrics), cancellationToken);
+            return Train(directory, options, deviceName, result.GetValue(metrics), result.GetValue(plot), cancellationToken);
         }));
         return command;
     }
 
-    private static int Train(string directory, TrainingOptions options, string device, string? metricsPath, CancellationToken cancellationToken)
+    private static int Train(string directory, TrainingOptions options, string device, string? metricsPath, bool plot, CancellationToken cancellationToken)
     {
         var corpus = PtbReader.Load(directory);
         var resumed = options.ResumeFrom is { } resumePath ? Checkpoint.Inspect(resumePath) : null;
@@ -67,7 +70,7 @@ internal static class TrainCommand
                 line.Clear();
                 PrintEpoch(epoch);
                 finished.Add(epoch);
-                if (metricsPath is not null) MetricsFile.Write(metricsPath, config, device, seed, finished, null);
+                if (metricsPath is not null) WriteMetrics(metricsPath, plot, config, device, seed, finished, null);
                 return;
             }
             line.Update((double)report.Window / Math.Max(report.WindowCount, 1),
@@ -97,10 +100,16 @@ internal static class TrainCommand
         if (options.BestCheckpointPath is { } best) Console.WriteLine($"Best checkpoint: {Path.GetFullPath(best)}");
         if (metricsPath is not null)
         {
-            MetricsFile.Write(metricsPath, result.Config, result.Device, result.Seed, result.Epochs, result.TestPerplexity);
-            Console.WriteLine($"Metrics: {Path.GetFullPath(metricsPath)}");
+            WriteMetrics(metricsPath, plot, result.Config, result.Device, result.Seed, result.Epochs, result.TestPerplexity);
+            Console.WriteLine($"Metrics: {Path.GetFullPath(metricsPath)}" + (plot ? $", curves: {Path.GetFullPath(Path.ChangeExtension(metricsPath, ".png"))}" : ""));
         }
         return 0;
+    }
+
+    private static void WriteMetrics(string path, bool plot, PtbConfig config, string device, int seed, IReadOnlyList<EpochMetrics> epochs, double? test)
+    {
+        MetricsFile.Write(path, config, device, seed, epochs, test);
+        if (plot) PlotCommand.Draw([PlotCommand.Read(path)], Path.ChangeExtension(path, ".png"));
     }
 
     private static void PrintEpoch(EpochMetrics epoch) =>

@@ -113,6 +113,36 @@ public class PtbCommandTests : IClassFixture<PtbCommandTests.TrainedModel>, IDis
     }
 
     [Fact]
+    public void Plot_draws_the_curves_of_several_runs_into_one_png()
+    {
+        string second = Path.Combine(_dir.Path, "second.json");
+        File.WriteAllText(second, """
+            {"config": {"name": "small"}, "device": "cpu", "seed": 2,
+             "epochs": [{"epoch": 1, "learning_rate": 1.0, "train_perplexity": 20, "valid_perplexity": 9, "seconds": 30, "words_per_second": 100},
+                        {"epoch": 2, "learning_rate": 1.0, "train_perplexity": 10, "valid_perplexity": 7, "seconds": 30, "words_per_second": 100}]}
+            """);
+        string png = Path.Combine(_dir.Path, "curves.png");
+
+        var result = PtbCli.Run(_dir.Path, null, "plot", Path.Combine(_trained.Dir.Path, "metrics.json"), second, "-o", png);
+
+        result.ExitCode.Should().Be(0, result.Error);
+        byte[] bytes = File.ReadAllBytes(png);
+        bytes.Take(8).Should().Equal(0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A);
+        // IHDR: width and height, big-endian, right after the signature and the chunk header.
+        System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16, 4)).Should().Be(1400);
+        System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20, 4)).Should().Be(500);
+    }
+
+    [Fact]
+    public void Plot_names_a_file_that_is_not_a_metrics_file()
+    {
+        string bad = Path.Combine(_dir.Path, "bad.json");
+        File.WriteAllText(bad, "{\"epochs\": 3}");
+
+        ShouldFailWithOneLine(PtbCli.Run(_dir.Path, null, "plot", bad), $"ptb: {bad}: not a metrics file written by ptb train --metrics*");
+    }
+
+    [Fact]
     public void A_missing_data_directory_is_one_line_naming_it()
     {
         string missing = Path.Combine(_dir.Path, "nowhere");
