@@ -213,7 +213,8 @@ public class PtbCommandTests : IClassFixture<PtbCommandTests.TrainedModel>, IDis
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "sends a POSIX signal");
         string latest = Path.Combine(_dir.Path, "latest.ckpt");
-        using var process = PtbCli.Start(_dir.Path, "train", "--data", MarkovCorpusData.Directory, "--config", "small", "--epochs", "3",
+        // All 13 epochs of Small (about a second each on the bundled corpus): the signal always arrives mid-run.
+        using var process = PtbCli.Start(_dir.Path, "train", "--data", MarkovCorpusData.Directory, "--config", "small",
                                          "--save-latest", latest, "--device", "cpu");
         process.StandardInput.Close();
         var clock = Stopwatch.StartNew();
@@ -228,7 +229,7 @@ public class PtbCommandTests : IClassFixture<PtbCommandTests.TrainedModel>, IDis
         result.ExitCode.Should().Be(130, result.Error);
         result.Error.Should().Contain($"The last complete checkpoint is {latest}; continue with --resume").And.Contain("ptb: interrupted; stopped cleanly.");
         using var checkpoint = LanguageModel.Checkpoint.Load(latest, "cpu");
-        checkpoint.Training!.EpochsCompleted.Should().BeInRange(1, 2);
+        checkpoint.Training!.EpochsCompleted.Should().BeInRange(1, 12);
         Directory.GetFiles(_dir.Path, "*.tmp").Should().BeEmpty();
     }
 }
