@@ -133,7 +133,7 @@ public sealed class Checkpoint : IDisposable
         if (vocabulary.Count != info.VocabularySize)
             throw new InvalidDataException($"{path}: the vocabulary holds {vocabulary.Count} words but the manifest says {info.VocabularySize}.");
 
-        var model = BuildModel(path, config, vocabulary, SafeTensors.Deserialize(Require(entries, WeightsEntry, path), $"{path}: {WeightsEntry}"), device);
+        var model = BuildModel(path, config, vocabulary, SafeTensors.Deserialize(Require(entries, WeightsEntry, path), $"{path}: {WeightsEntry}").Tensors, device);
         return new Checkpoint(model, vocabulary, info.Training);
     }
 
@@ -201,18 +201,23 @@ public sealed class Checkpoint : IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         var resolved = TorchDevice.Resolve(device);
-        byte[] bytes = ReadAll(path);
-        var tensors = SafeTensors.Deserialize(bytes, path);
-        var header = JsonDocument.Parse(bytes.AsMemory(8, (int)BitConverter.ToUInt64(bytes, 0)));
-        if (!header.RootElement.TryGetProperty("__metadata__", out var metadata)
-            || !metadata.TryGetProperty("config", out var configJson) || !metadata.TryGetProperty("vocabulary", out var vocabularyText))
+        var (tensors, metadata) = SafeTensors.Deserialize(ReadAll(path), path);
+        PtbConfig config;
+        Vocabulary vocabulary;
+        try
         {
-            foreach (var t in tensors.Values) t.Dispose();
-            throw new InvalidDataException($"{path}: the safetensors metadata lacks 'config' or 'vocabulary'; export it with Checkpoint.ExportSafetensors.");
+            if (!metadata.TryGetValue("config", out string? configJson) || !metadata.TryGetValue("vocabulary", out string? words))
+                throw new InvalidDataException($"{path}: the safetensors metadata lacks 'config' or 'vocabulary'; export it with Checkpoint.ExportSafetensors.");
+            config = (JsonSerializer.Deserialize<ConfigDto>(configJson, Json)
+                      ?? throw new InvalidDataException($"{path}: empty configuration metadata.")).ToConfig().Validate();
+            vocabulary = new Vocabulary(words.Split('\n'));
         }
-        var config = (JsonSerializer.Deserialize<ConfigDto>(configJson.GetString()!, Json)
-                      ?? throw new InvalidDataException($"{path}: empty configuration metadata.")).ToConfig();
-        var vocabulary = new Vocabulary(vocabularyText.GetString()!.Split('\n'));
+        catch (Exception e) when (e is InvalidDataException or JsonException or ArgumentException)
+        {
+            foreach (var tensor in tensors.Values) tensor.Dispose();
+            if (e is InvalidDataException) throw;
+            throw new InvalidDataException($"{path}: invalid configuration or vocabulary metadata: {e.Message}", e);
+        }
         return new Checkpoint(BuildModel(path, config, vocabulary, tensors, resolved), vocabulary, null);
     }
 

@@ -60,9 +60,12 @@ internal static class SafeTensors
         return stream.ToArray();
     }
 
-    /// <summary>Parses safetensors bytes into CPU tensors; <paramref name="source"/> names the file in errors.</summary>
+    /// <summary>
+    /// Parses safetensors bytes into CPU tensors and the header's string metadata; <paramref name="source"/> names the
+    /// file in errors.
+    /// </summary>
     /// <exception cref="InvalidDataException">The bytes are not a well-formed safetensors file.</exception>
-    public static Dictionary<string, Tensor> Deserialize(byte[] data, string source)
+    public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Deserialize(byte[] data, string source)
     {
         if (data.Length < 8) throw new InvalidDataException($"{source}: not a safetensors file (only {data.Length} bytes).");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(data);
@@ -79,11 +82,16 @@ internal static class SafeTensors
 
         long dataStart = 8 + (long)headerLength;
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
             foreach (var (name, node) in header)
             {
-                if (name == "__metadata__") continue;
+                if (name == "__metadata__")
+                {
+                    foreach (var (key, value) in node!.AsObject()) metadata[key] = value!.GetValue<string>();
+                    continue;
+                }
                 string dtype = node?["dtype"]?.GetValue<string>() ?? throw new InvalidDataException($"{source}: tensor '{name}' has no dtype.");
                 var type = Types.FirstOrDefault(t => t.Name == dtype);
                 if (type.Name is null) throw new InvalidDataException($"{source}: tensor '{name}' has unsupported dtype {dtype}.");
@@ -100,7 +108,7 @@ internal static class SafeTensors
             foreach (var tensor in result.Values) tensor.Dispose();
             throw new InvalidDataException($"{source}: malformed safetensors header: {e.Message}", e);
         }
-        return result;
+        return (result, metadata);
     }
 
     private static byte[] Bytes(Tensor tensor)

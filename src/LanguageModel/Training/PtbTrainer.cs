@@ -194,8 +194,12 @@ public sealed class PtbTrainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(ids);
+        // Checked here, not in the lazy window iterators, so that a bad size fails on the call.
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(numSteps);
+        int windowCount = batchSize == 1
+            ? (PtbReader.EpochSize(ids.Length, 1, 1) + numSteps - 1) / numSteps // EpochSize(n, 1, 1) = n - 1 predictions
+            : PtbReader.EpochSize(ids.Length, batchSize, numSteps);
         var windows = batchSize == 1 ? WholeStream(ids, numSteps) : PtbReader.Batches(ids, batchSize, numSteps);
-        int windowCount = batchSize == 1 ? (ids.Length - 1 + numSteps - 1) / numSteps : PtbReader.EpochSize(ids.Length, batchSize, numSteps);
 
         bool wasTraining = model.training;
         model.eval();
@@ -244,8 +248,6 @@ public sealed class PtbTrainer : IDisposable
     /// <summary>Batch-1 windows of <paramref name="numSteps"/> over the whole stream, the last one shorter.</summary>
     private static IEnumerable<PtbBatch> WholeStream(int[] ids, int numSteps)
     {
-        PtbReader.EpochSize(ids.Length, 1, 1);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(numSteps);
         int index = 0;
         for (int start = 0; start < ids.Length - 1; start += numSteps, index++)
         {
