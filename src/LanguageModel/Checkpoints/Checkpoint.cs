@@ -16,7 +16,7 @@ namespace LanguageModel;
 /// <remarks>
 /// <para>The file is a zip archive holding <c>manifest.json</c> (format name and version, the configuration, and the
 /// SHA-256 of every other entry), <c>vocabulary.txt</c> (one word per line, in id order), <c>model.safetensors</c>
-/// (the weights, under the names listed by <see cref="WeightNames"/>) and, for training checkpoints,
+/// (the weights, under the names listed by <see cref="WeightNames(PtbConfig)"/>) and, for training checkpoints,
 /// <c>training.json</c> and <c>random.bin</c>.</para>
 /// <para>Writes are atomic: the archive is written to a temporary file in the same directory, flushed to disk, then
 /// renamed over the target, so a crash never leaves a half-written checkpoint where a good one was.</para>
@@ -57,14 +57,29 @@ public sealed class Checkpoint : IDisposable
     public TrainingState? Training { get; }
 
     /// <summary>
-    /// The weight names, which are also the names in exported safetensors files. They match a PyTorch module with
-    /// <c>embedding = nn.Embedding(V, H)</c>, <c>lstm = nn.LSTM(H, H, layers, batch_first=True)</c> and
-    /// <c>softmax = nn.Linear(H, V)</c>.
+    /// The weight names of TensorFlow's presets, which are also the names in exported safetensors files. They match a
+    /// PyTorch module with <c>embedding = nn.Embedding(V, H)</c>, <c>lstm = nn.LSTM(H, H, layers, batch_first=True)</c>
+    /// and <c>softmax = nn.Linear(H, V)</c>.
     /// </summary>
     public static IReadOnlyList<string> WeightNames(int numLayers) =>
         ["embedding.weight", .. Enumerable.Range(0, numLayers).SelectMany(l => new[]
             { $"lstm.weight_ih_l{l}", $"lstm.weight_hh_l{l}", $"lstm.bias_ih_l{l}", $"lstm.bias_hh_l{l}" }),
          "softmax.weight", "softmax.bias"];
+
+    /// <summary>
+    /// The weight names of a model of <paramref name="config"/>. Models that run their layers one by one (see
+    /// <see cref="PtbConfig.RunsLayerByLayer"/>) have one single-layer LSTM per layer, <c>lstm.K.weight_ih_l0</c> and so on
+    /// (a PyTorch <c>nn.ModuleList</c> of <c>nn.LSTM</c>); tied models have no <c>softmax.weight</c>, their head uses
+    /// <c>embedding.weight</c>.
+    /// </summary>
+    public static IReadOnlyList<string> WeightNames(PtbConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        IEnumerable<string> Layer(string prefix, string suffix) =>
+            [$"{prefix}weight_ih_{suffix}", $"{prefix}weight_hh_{suffix}", $"{prefix}bias_ih_{suffix}", $"{prefix}bias_hh_{suffix}"];
+        var lstm = Enumerable.Range(0, config.NumLayers).SelectMany(l => config.RunsLayerByLayer ? Layer($"lstm.{l}.", "l0") : Layer("lstm.", $"l{l}"));
+        return ["embedding.weight", .. lstm, .. config.TieWeights ? Array.Empty<string>() : ["softmax.weight"], "softmax.bias"];
+    }
 
     /// <summary>Saves a model and its vocabulary (and, during training, the training state) to <paramref name="path"/>, atomically.</summary>
     /// <exception cref="ArgumentException">The vocabulary's size differs from the model's.</exception>
@@ -177,7 +192,7 @@ public sealed class Checkpoint : IDisposable
     }
 
     /// <summary>
-    /// Writes the weights as a safetensors file (names as in <see cref="WeightNames"/>), with the configuration and the
+    /// Writes the weights as a safetensors file (names as in <see cref="WeightNames(PtbConfig)"/>), with the configuration and the
     /// vocabulary in its metadata, so that PyTorch users can load it and <see cref="ImportSafetensors"/> can read it back.
     /// </summary>
     public static void ExportSafetensors(string path, PtbLanguageModel model, Vocabulary vocabulary)
@@ -331,14 +346,46 @@ public sealed class Checkpoint : IDisposable
     private sealed record Manifest(string Format, int FormatVersion, string LibraryVersion, ConfigDto Config, int VocabularySize,
                                    Dictionary<string, string> Entries);
 
-    /// <summary>The configuration as stored: plain properties, so that the file format does not follow the record's shape.</summary>
+    /// <summary>
+    /// The configuration as stored: plain properties, so that the file format does not follow the record's shape.
+    /// The regularisation options came later; files without them read as TensorFlow's (all off).
+    /// </summary>
     private sealed record ConfigDto(string Name, double InitScale, double LearningRate, double MaxGradNorm, int NumLayers, int NumSteps,
-                                    int HiddenSize, int MaxEpoch, int MaxMaxEpoch, double KeepProb, double LrDecay, int BatchSize)
+                                    int HiddenSize, int MaxEpoch, int MaxMaxEpoch, double KeepProb, double LrDecay, int BatchSize,
+                                    int? EmbeddingSize = null, bool? TieWeights = null, bool? LockedDropout = null,
+                                    double? InputDropout = null, double? HiddenDropout = null, double? OutputDropout = null,
+                                    double? EmbeddingDropout = null, double? WeightDrop = null,
+                                    double? ActivationRegularization = null, double? TemporalActivationRegularization = null,
+                                    bool? AveragedSgd = null, int? NonmonotoneInterval = null, double? TimeBudgetSeconds = null,
+                                    double? BudgetFullRateFraction = null, double? BudgetFinalRateRatio = null)
     {
         public static ConfigDto From(PtbConfig c) =>
-            new(c.Name, c.InitScale, c.LearningRate, c.MaxGradNorm, c.NumLayers, c.NumSteps, c.HiddenSize, c.MaxEpoch, c.MaxMaxEpoch, c.KeepProb, c.LrDecay, c.BatchSize);
+            new(c.Name, c.InitScale, c.LearningRate, c.MaxGradNorm, c.NumLayers, c.NumSteps, c.HiddenSize, c.MaxEpoch, c.MaxMaxEpoch, c.KeepProb, c.LrDecay, c.BatchSize,
+                c.EmbeddingSize, c.TieWeights, c.LockedDropout, c.InputDropout, c.HiddenDropout, c.OutputDropout, c.EmbeddingDropout, c.WeightDrop,
+                c.ActivationRegularization, c.TemporalActivationRegularization, c.AveragedSgd, c.NonmonotoneInterval, c.TimeBudget?.TotalSeconds,
+                c.BudgetFullRateFraction, c.BudgetFinalRateRatio);
 
-        public PtbConfig ToConfig() =>
-            new(Name, InitScale, LearningRate, MaxGradNorm, NumLayers, NumSteps, HiddenSize, MaxEpoch, MaxMaxEpoch, KeepProb, LrDecay, BatchSize);
+        public PtbConfig ToConfig()
+        {
+            var defaults = new PtbConfig(Name, InitScale, LearningRate, MaxGradNorm, NumLayers, NumSteps, HiddenSize, MaxEpoch, MaxMaxEpoch, KeepProb, LrDecay, BatchSize);
+            return defaults with
+            {
+                EmbeddingSize = EmbeddingSize,
+                TieWeights = TieWeights ?? false,
+                LockedDropout = LockedDropout ?? false,
+                InputDropout = InputDropout,
+                HiddenDropout = HiddenDropout,
+                OutputDropout = OutputDropout,
+                EmbeddingDropout = EmbeddingDropout ?? 0,
+                WeightDrop = WeightDrop ?? 0,
+                ActivationRegularization = ActivationRegularization ?? 0,
+                TemporalActivationRegularization = TemporalActivationRegularization ?? 0,
+                AveragedSgd = AveragedSgd ?? false,
+                NonmonotoneInterval = NonmonotoneInterval ?? defaults.NonmonotoneInterval,
+                TimeBudget = TimeBudgetSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                BudgetFullRateFraction = BudgetFullRateFraction ?? defaults.BudgetFullRateFraction,
+                BudgetFinalRateRatio = BudgetFinalRateRatio ?? defaults.BudgetFinalRateRatio,
+            };
+        }
     }
 }

@@ -15,4 +15,8 @@ public sealed record TrainingState(
     double BestValidPerplexity,
     int Seed,
     IReadOnlyList<EpochMetrics> Epochs,
-    byte[] RandomState);
+    byte[] RandomState)
+{
+    /// <summary>Wall-clock seconds spent training and validating so far, which a <see cref="PtbConfig.TimeBudget"/> counts.</summary>
+    public double ElapsedSeconds { get; init; }
+}

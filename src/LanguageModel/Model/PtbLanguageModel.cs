@@ -8,6 +8,8 @@ namespace LanguageModel;
 /// The LSTM language model of Zaremba et al. (2014) as in TensorFlow's PTB tutorial:
 /// embedding <c>[V, H]</c> → dropout → <c>NumLayers</c> LSTM layers of <c>H</c> units (dropout on every layer's
 /// output, none on the recurrent connections) → linear softmax head <c>[H, V]</c>.
+/// The regularisation options of <see cref="PtbConfig"/> (tied weights, locked and embedding dropout, a narrower
+/// tied embedding) change the pieces; TensorFlow's presets use none of them.
 /// </summary>
 /// <remarks>
 /// The hidden state is a value passed in and returned, never kept inside the module: the caller decides when it
@@ -15,11 +17,13 @@ namespace LanguageModel;
 /// </remarks>
 public sealed class PtbLanguageModel : nn.Module<Tensor, LstmState, (Tensor Logits, LstmState State)>
 {
+    // Declared in this order on purpose: registration follows it, and so do the random numbers of the initialisation.
     private readonly Embedding embedding;
-    private readonly Dropout inputDropout;
-    private readonly LSTM lstm;
-    private readonly Dropout outputDropout;
-    private readonly Linear softmax;
+    private readonly nn.Module<Tensor, Tensor> inputDropout;
+    private readonly nn.Module lstm;                           // LSTM, or ModuleList<LSTM> when the layers run one by one
+    private readonly LockedDropout hiddenDropout;
+    private readonly nn.Module<Tensor, Tensor> outputDropout;
+    private readonly nn.Module<Tensor, Tensor> softmax;        // Linear, or TiedSoftmax sharing the embedding matrix
 
     /// <summary>Creates the model with TensorFlow's initialisation, on <paramref name="device"/> (CUDA when available if null).</summary>
     /// <param name="config">The hyperparameters; validated here.</param>
@@ -34,13 +38,26 @@ public sealed class PtbLanguageModel : nn.Module<Tensor, LstmState, (Tensor Logi
         VocabularySize = vocabularySize;
 
         int hidden = config.HiddenSize;
-        double dropout = config.DropoutProbability;
-        embedding = nn.Embedding(vocabularySize, hidden);
-        inputDropout = nn.Dropout(dropout);
-        // nn.LSTM's own dropout acts between layers only; the top layer's output gets outputDropout.
-        lstm = nn.LSTM(hidden, hidden, config.NumLayers, batchFirst: true, dropout: config.NumLayers > 1 ? dropout : 0);
-        outputDropout = nn.Dropout(dropout);
-        softmax = nn.Linear(hidden, vocabularySize);
+        double input = config.InputDropout ?? config.DropoutProbability;
+        double between = config.HiddenDropout ?? config.DropoutProbability;
+        double output = config.OutputDropout ?? config.DropoutProbability;
+        embedding = nn.Embedding(vocabularySize, config.EmbeddingWidth);
+        inputDropout = config.LockedDropout ? new LockedDropout(input) : nn.Dropout(input);
+        if (config.RunsLayerByLayer)
+        {
+            lstm = nn.ModuleList(Enumerable.Range(0, config.NumLayers)
+                .Select(l => nn.LSTM(l == 0 ? config.EmbeddingWidth : hidden, config.LayerSize(l), batchFirst: true)).ToArray());
+        }
+        else
+        {
+            // nn.LSTM's own dropout acts between layers only; the top layer's output gets outputDropout.
+            lstm = nn.LSTM(hidden, hidden, config.NumLayers, batchFirst: true, dropout: config.NumLayers > 1 ? between : 0);
+        }
+        hiddenDropout = new LockedDropout(between);
+        outputDropout = config.LockedDropout ? new LockedDropout(output) : nn.Dropout(output);
+        softmax = config.TieWeights
+            ? new TiedSoftmax(() => embedding.weight!, vocabularySize)
+            : nn.Linear(config.LayerSize(config.NumLayers - 1), vocabularySize);
         RegisterComponents();
 
         InitializeLikeTensorFlow();
@@ -61,9 +78,12 @@ public sealed class PtbLanguageModel : nn.Module<Tensor, LstmState, (Tensor Logi
     public LstmState ZeroState(int batchSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        long[] shape = [Config.NumLayers, batchSize, Config.HiddenSize];
+        long[] shape = [Config.NumLayers, batchSize, StateWidth];
         return new LstmState(zeros(shape, device: Device), zeros(shape, device: Device));
     }
+
+    /// <summary>The width of the state tensors: the widest layer. Narrower layers use the leading columns.</summary>
+    private int StateWidth => Enumerable.Range(0, Config.NumLayers).Max(Config.LayerSize);
 
     /// <summary>Runs the model over a window of ids.</summary>
     /// <param name="input">Word ids, <c>[B, T]</c>, int64, on any device (moved to the model's).</param>
@@ -71,12 +91,59 @@ public sealed class PtbLanguageModel : nn.Module<Tensor, LstmState, (Tensor Logi
     /// <returns>Logits <c>[B, T, V]</c> and the state after the last step (still attached to the graph).</returns>
     public override (Tensor Logits, LstmState State) forward(Tensor input, LstmState state)
     {
-        using var scope = NewDisposeScope();
-        var x = inputDropout.call(embedding.call(input.to(Device)));     // [B, T] -> [B, T, H]
-        var (output, hidden, cell) = lstm.call(x, (state.Hidden, state.Cell)); // [B, T, H], [L, B, H] x2
-        var logits = softmax.call(outputDropout.call(output));            // [B, T, H] -> [B, T, V]
-        return (logits.MoveToOuterDisposeScope(), new LstmState(hidden.MoveToOuterDisposeScope(), cell.MoveToOuterDisposeScope()));
+        var (logits, next, lastOutput, droppedOutput) = Run(input, state);
+        lastOutput.Dispose();
+        droppedOutput.Dispose();
+        return (logits, next);
     }
+
+    /// <summary>
+    /// <see cref="forward"/>, also returning the last layer's output before and after its dropout, <c>[B, T, H]</c>
+    /// each, which activation regularisation needs.
+    /// </summary>
+    internal (Tensor Logits, LstmState State, Tensor LastOutput, Tensor DroppedOutput) Run(Tensor input, LstmState state)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(state);
+        using var scope = NewDisposeScope();
+        var ids = input.to(Device);
+        var x = embedding.call(ids);                                                   // [B, T] -> [B, T, E]
+        if (training && Config.EmbeddingDropout > 0) x = EmbeddingDropout.Apply(x, ids, VocabularySize, Config.EmbeddingDropout);
+        x = inputDropout.call(x);
+        Tensor output, hidden, cell;
+        if (lstm is LSTM stacked)
+        {
+            (output, hidden, cell) = stacked.call(x, (state.Hidden, state.Cell));     // [B, T, H], [L, B, H] x2
+        }
+        else
+        {
+            var layers = (ModuleList<LSTM>)lstm;
+            var hiddens = new Tensor[layers.Count];
+            var cells = new Tensor[layers.Count];
+            output = x;
+            for (int layer = 0; layer < layers.Count; layer++)
+            {
+                if (layer > 0) output = hiddenDropout.call(output);
+                var (h0, c0) = LayerState(state, layer);
+                var (layerOutput, h, c) = layers[layer].call(output, (h0.unsqueeze(0), c0.unsqueeze(0)));
+                hiddens[layer] = Widen(h[0]);
+                cells[layer] = Widen(c[0]);
+                output = layerOutput;
+            }
+            (hidden, cell) = (stack(hiddens), stack(cells));
+        }
+        var dropped = outputDropout.call(output);
+        var logits = softmax.call(dropped);                                            // [B, T, H] -> [B, T, V]
+        return (logits.MoveToOuterDisposeScope(), new LstmState(hidden.MoveToOuterDisposeScope(), cell.MoveToOuterDisposeScope()),
+                output.MoveToOuterDisposeScope(), dropped.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The hidden-to-hidden matrices, one per layer, for weight drop. They are the LSTM's own parameters, so
+    /// checkpoints and the parameter list are the same with weight drop on or off.
+    /// </summary>
+    internal IReadOnlyList<Parameter> RecurrentWeights =>
+        Enumerable.Range(0, Config.NumLayers).Select(l => LayerWeights(l).HiddenToHidden).ToArray();
 
     /// <summary>
     /// One time step for every sequence of a batch, for inference: the same function as <see cref="forward"/> on a
@@ -91,24 +158,46 @@ public sealed class PtbLanguageModel : nn.Module<Tensor, LstmState, (Tensor Logi
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(state);
         using var scope = NewDisposeScope();
-        var x = embedding.call(ids.to(Device));                                   // [B] -> [B, H]
+        var x = embedding.call(ids.to(Device));                                   // [B] -> [B, E]
         var hidden = new Tensor[Config.NumLayers];
         var cell = new Tensor[Config.NumLayers];
-        var weights = lstm.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
         for (int layer = 0; layer < Config.NumLayers; layer++)
         {
+            var w = LayerWeights(layer);
+            var (h0, c0) = LayerState(state, layer);
             // torch's gate order: input, forget, cell candidate, output.
-            var gates = nn.functional.linear(x, weights[$"weight_ih_l{layer}"], weights[$"bias_ih_l{layer}"])
-                      + nn.functional.linear(state.Hidden[layer], weights[$"weight_hh_l{layer}"], weights[$"bias_hh_l{layer}"]); // [B, 4H]
+            var gates = nn.functional.linear(x, w.InputToHidden, w.InputBias) + nn.functional.linear(h0, w.HiddenToHidden, w.HiddenBias); // [B, 4H]
             var chunks = gates.chunk(4, dim: 1);
-            var c = sigmoid(chunks[1]) * state.Cell[layer] + sigmoid(chunks[0]) * tanh(chunks[2]);
+            var c = sigmoid(chunks[1]) * c0 + sigmoid(chunks[0]) * tanh(chunks[2]);
             var h = sigmoid(chunks[3]) * tanh(c);
-            hidden[layer] = h;
-            cell[layer] = c;
+            hidden[layer] = Widen(h);
+            cell[layer] = Widen(c);
             x = h;
         }
         var logits = softmax.call(x);                                             // [B, H] -> [B, V]
         return (logits.MoveToOuterDisposeScope(), new LstmState(stack(hidden).MoveToOuterDisposeScope(), stack(cell).MoveToOuterDisposeScope()));
+    }
+
+    private (Parameter InputToHidden, Parameter HiddenToHidden, Parameter InputBias, Parameter HiddenBias) LayerWeights(int layer)
+    {
+        var (module, suffix) = lstm is ModuleList<LSTM> layers ? ((nn.Module)layers[layer], "l0") : (lstm, $"l{layer}");
+        var weights = module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        return (weights[$"weight_ih_{suffix}"], weights[$"weight_hh_{suffix}"], weights[$"bias_ih_{suffix}"], weights[$"bias_hh_{suffix}"]);
+    }
+
+    /// <summary>Layer <paramref name="layer"/>'s h and c, <c>[B, size]</c>, out of the widest-layer state tensors.</summary>
+    private (Tensor Hidden, Tensor Cell) LayerState(LstmState state, int layer)
+    {
+        int size = Config.LayerSize(layer);
+        var (h, c) = (state.Hidden[layer], state.Cell[layer]);
+        return size == StateWidth ? (h, c) : (h.narrow(1, 0, size), c.narrow(1, 0, size));
+    }
+
+    /// <summary>Pads a narrower layer's <c>[B, size]</c> state with zero columns to the state width.</summary>
+    private Tensor Widen(Tensor layerState)
+    {
+        long missing = StateWidth - layerState.shape[1];
+        return missing == 0 ? layerState : nn.functional.pad(layerState, [0, missing]);
     }
 
     /// <summary>Moves the parameters to <paramref name="device"/> and makes it the device of new states.</summary>

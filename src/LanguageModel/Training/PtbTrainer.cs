@@ -52,6 +52,7 @@ public sealed class PtbTrainer : IDisposable
         var epochs = new List<EpochMetrics>();
         double best = double.PositiveInfinity;
         int seed = options.Seed;
+        double resumedElapsedSeconds = 0;
         if (options.ResumeFrom is { } resumePath)
         {
             var checkpoint = Checkpoint.Load(resumePath, device);
@@ -69,6 +70,7 @@ public sealed class PtbTrainer : IDisposable
             epochs.AddRange(training.Epochs);
             best = training.BestValidPerplexity;
             seed = training.Seed;
+            resumedElapsedSeconds = training.ElapsedSeconds;
             using var randomState = tensor(training.RandomState);
             random.set_rng_state(randomState);
         }
@@ -96,12 +98,38 @@ public sealed class PtbTrainer : IDisposable
         {
             using var trainer = new PtbTrainer(model);
             int epochCount = options.EpochCount(config);
+            var budget = config.TimeBudget is null ? null : TimeBudgetSchedule.For(config);
+            var spentBefore = TimeSpan.FromSeconds(resumedElapsedSeconds);
+            var clock = Stopwatch.StartNew();
+            TimeSpan Elapsed() => spentBefore + clock.Elapsed;
+            double? lastEpochEndSeconds = null;
+            // The last validation pass and checkpoints must fit in the budget too: reserve what they took after the
+            // previous epoch, or before the first one, the time to read the validation split at the training speed (an
+            // overestimate: evaluation has no backward pass).
+            bool OutOfTime(double trainWordsPerSecond) => budget is not null &&
+                Elapsed() + TimeSpan.FromSeconds(1.1 * (lastEpochEndSeconds ?? corpus.Valid.Length / trainWordsPerSecond)) >= budget.Budget;
+
             for (int epoch = epochs.Count; epoch < epochCount; epoch++)
             {
-                double learningRate = config.LearningRateAt(epoch);
-                var train = trainer.TrainEpoch(corpus.Train, learningRate, epoch + 1, progress, cancellationToken);
-                var valid = Evaluate(model, corpus.Valid, config.BatchSize, config.NumSteps, TrainingPhase.Valid, epoch + 1, progress, cancellationToken);
-                var metrics = new EpochMetrics(epoch + 1, learningRate, train.Perplexity, valid.Perplexity, train.Seconds, train.WordsPerSecond);
+                if (budget is not null && Elapsed() >= budget.Budget) break;
+                int epochIndex = epoch;
+                double learningRate = budget is null ? config.LearningRateAt(epoch) : budget.LearningRateAt(Elapsed());
+                Func<double> rateNow = budget is null ? () => config.LearningRateAt(epochIndex) : () => learningRate = budget.LearningRateAt(Elapsed());
+                var train = trainer.TrainWindows(corpus.Train, rateNow, budget is null ? null : OutOfTime, epoch + 1, progress, cancellationToken);
+                if (train.TimeSteps == 0) break;
+
+                var epochEnd = Stopwatch.StartNew();
+                PassResult valid;
+                using (trainer.Averager?.SwapIn())
+                    valid = Evaluate(model, corpus.Valid, config.BatchSize, config.NumSteps, TrainingPhase.Valid, epoch + 1, progress, cancellationToken);
+                var metrics = new EpochMetrics(epoch + 1, learningRate, train.Perplexity, valid.Perplexity, train.Seconds, train.WordsPerSecond)
+                {
+                    ElapsedSeconds = Elapsed().TotalSeconds,
+                };
+
+                if (config.AveragedSgd && trainer.Averager is null &&
+                    ValidationStalled(epochs.Select(e => e.ValidPerplexity).ToList(), valid.Perplexity, config.NonmonotoneInterval))
+                    trainer.StartAveraging();
                 epochs.Add(metrics);
 
                 bool isBest = valid.Perplexity < best;
@@ -109,14 +137,22 @@ public sealed class PtbTrainer : IDisposable
                 if (options.LatestCheckpointPath is not null || (isBest && options.BestCheckpointPath is not null))
                 {
                     using var randomState = random.get_rng_state();
-                    var state = new TrainingState(epoch + 1, learningRate, best, seed, epochs.ToArray(), randomState.data<byte>().ToArray());
+                    var state = new TrainingState(epoch + 1, learningRate, best, seed, epochs.ToArray(), randomState.data<byte>().ToArray())
+                    {
+                        ElapsedSeconds = Elapsed().TotalSeconds,
+                    };
+                    using var averaged = trainer.Averager is { Count: > 0 } averager ? averager.SwapIn() : null;
                     if (options.LatestCheckpointPath is { } latest) Checkpoint.Save(latest, model, corpus.Vocabulary, state);
                     if (isBest && options.BestCheckpointPath is { } bestPath) Checkpoint.Save(bestPath, model, corpus.Vocabulary, state);
                 }
+                lastEpochEndSeconds = epochEnd.Elapsed.TotalSeconds;
                 progress?.Report(new TrainingProgress(TrainingPhase.Valid, epoch + 1, 0, 0, valid.Perplexity, valid.WordsPerSecond, metrics));
+                if (budget is not null && train.TimeSteps < (long)PtbReader.EpochSize(corpus.Train.Length, config.BatchSize, config.NumSteps) * config.NumSteps)
+                    break; // the budget ended this epoch early
             }
+            trainer.Averager?.CommitToParameters();
 
-            double? test = options.RunTest ? EvaluateTest(model, corpus.Test, epochCount, progress, cancellationToken).Perplexity : null;
+            double? test = options.RunTest ? EvaluateTest(model, corpus.Test, epochs.Count, progress, cancellationToken).Perplexity : null;
             return (new TrainingResult(config, device.ToString(), seed, epochs, test), model);
         }
         catch
@@ -125,6 +161,13 @@ public sealed class PtbTrainer : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// NT-ASGD's trigger (Merity et al. 2017): the new validation perplexity is worse than the best of the epochs that
+    /// ended more than <paramref name="interval"/> epochs before it.
+    /// </summary>
+    internal static bool ValidationStalled(IReadOnlyList<double> earlier, double latest, int interval) =>
+        earlier.Count > interval && latest > earlier.Take(earlier.Count - interval).Min();
 
     /// <summary>One training pass over <paramref name="ids"/> at <paramref name="learningRate"/>.</summary>
     /// <param name="ids">The training split.</param>
@@ -139,13 +182,34 @@ public sealed class PtbTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(ids);
         if (!(learningRate > 0) || !double.IsFinite(learningRate))
             throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be positive and finite.");
+        return TrainWindows(ids, () => learningRate, null, epoch, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The averaged-SGD iterate average, once <see cref="StartAveraging"/> has been called: every optimizer step
+    /// adds the new parameters to it.
+    /// </summary>
+    public ParameterAverager? Averager { get; private set; }
+
+    /// <summary>Starts averaging the iterates of every following step (averaged SGD).</summary>
+    public void StartAveraging() => Averager ??= new ParameterAverager(_parameters);
+
+    /// <summary>
+    /// A training pass that asks <paramref name="learningRate"/> for the rate before every window and stops early, with
+    /// the windows done so far, once <paramref name="outOfTime"/> (given the pass's words per second) says so.
+    /// </summary>
+    internal PassResult TrainWindows(int[] ids, Func<double> learningRate, Func<double, bool>? outOfTime, int epoch,
+                                     IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
         var config = Model.Config;
-        foreach (var group in _optimizer.ParamGroups) group.LearningRate = learningRate;
+        bool regularizeActivations = config.ActivationRegularization > 0 || config.TemporalActivationRegularization > 0;
+        using var weightDrop = config.WeightDrop > 0 ? new WeightDrop(Model, config.WeightDrop) : null;
 
         Model.train();
         int windows = PtbReader.EpochSize(ids.Length, config.BatchSize, config.NumSteps);
         var clock = Stopwatch.StartNew();
         double costs = 0;
+        int done = 0;
         var state = Model.ZeroState(config.BatchSize);
         try
         {
@@ -153,30 +217,52 @@ public sealed class PtbTrainer : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using (batch)
-                using (NewDisposeScope())
                 {
-                    var (logits, next) = Model.call(batch.Input, state);
-                    var cost = SequenceLoss.Compute(logits, batch.Target.to(Model.Device)).sum();
-                    _optimizer.zero_grad();
-                    cost.backward();
-                    nn.utils.clip_grad_norm_(_parameters, config.MaxGradNorm);
-                    _optimizer.step();
+                    if (done > 0 && outOfTime is not null && outOfTime((double)done * config.NumSteps * config.BatchSize / clock.Elapsed.TotalSeconds))
+                        break;
+                    double rate = learningRate();
+                    foreach (var group in _optimizer.ParamGroups) group.LearningRate = rate;
+                    using (NewDisposeScope())
+                    {
+                        weightDrop?.Apply();
+                        Tensor cost;
+                        LstmState next;
+                        try
+                        {
+                            var (logits, nextState, lastOutput, droppedOutput) = Model.Run(batch.Input, state);
+                            next = nextState;
+                            cost = SequenceLoss.Compute(logits, batch.Target.to(Model.Device)).sum();
+                            var objective = regularizeActivations
+                                ? cost + ActivationRegularization.Penalty(lastOutput, droppedOutput, config.ActivationRegularization, config.TemporalActivationRegularization)
+                                : cost;
+                            _optimizer.zero_grad();
+                            objective.backward();
+                        }
+                        finally
+                        {
+                            weightDrop?.Restore();
+                        }
+                        nn.utils.clip_grad_norm_(_parameters, config.MaxGradNorm);
+                        _optimizer.step();
+                        Averager?.Update();
 
-                    double value = cost.item<float>();
-                    if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch.Index + 1, value);
-                    costs += value;
-                    var carried = next.Detach();
-                    state.Dispose();
-                    state = carried;
+                        double value = cost.item<float>();
+                        if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch.Index + 1, value);
+                        costs += value;
+                        var carried = next.Detach();
+                        state.Dispose();
+                        state = carried;
+                    }
+                    done++;
                 }
-                Report(progress, TrainingPhase.Train, epoch, batch.Index + 1, windows, costs, (batch.Index + 1L) * config.NumSteps, config.BatchSize, clock);
+                Report(progress, TrainingPhase.Train, epoch, done, windows, costs, (long)done * config.NumSteps, config.BatchSize, clock);
             }
         }
         finally
         {
             state.Dispose();
         }
-        return Result(costs, (long)windows * config.NumSteps, config.BatchSize, clock);
+        return Result(costs, (long)done * config.NumSteps, config.BatchSize, clock);
     }
 
     /// <summary>
@@ -274,9 +360,14 @@ public sealed class PtbTrainer : IDisposable
     private static PassResult Result(double costs, long steps, int batchSize, Stopwatch clock)
     {
         double seconds = clock.Elapsed.TotalSeconds;
-        return new PassResult(Math.Exp(costs / steps), costs, steps, seconds, steps * batchSize / Math.Max(seconds, 1e-9));
+        double perplexity = steps == 0 ? double.NaN : Math.Exp(costs / steps);
+        return new PassResult(perplexity, costs, steps, seconds, steps * batchSize / Math.Max(seconds, 1e-9));
     }
 
-    /// <summary>Releases the optimizer.</summary>
-    public void Dispose() => _optimizer.Dispose();
+    /// <summary>Releases the optimizer and the iterate average.</summary>
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        Averager?.Dispose();
+    }
 }
