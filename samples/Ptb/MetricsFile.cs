@@ -25,6 +25,9 @@ internal static class MetricsFile
             {
                 config.Name, config.InitScale, config.LearningRate, config.MaxGradNorm, config.NumLayers, config.NumSteps,
                 config.HiddenSize, config.MaxEpoch, config.MaxMaxEpoch, config.KeepProb, config.LrDecay, config.BatchSize,
+                config.EmbeddingSize, config.TieWeights, config.LockedDropout, config.InputDropout, config.HiddenDropout, config.OutputDropout,
+                config.EmbeddingDropout, config.WeightDrop, config.ActivationRegularization, config.TemporalActivationRegularization,
+                config.AveragedSgd, TimeBudgetMinutes = config.TimeBudget?.TotalMinutes,
             },
             Device = device,
             Seed = seed,

@@ -23,7 +23,7 @@ internal static class ModelCommands
             using var checkpoint = LoadModel(result.GetValue(model)!, "cpu");
             string path = result.GetValue(output)!;
             Checkpoint.ExportSafetensors(path, checkpoint.Model, checkpoint.Vocabulary);
-            Console.WriteLine($"Wrote {Path.GetFullPath(path)}: {string.Join(", ", Checkpoint.WeightNames(checkpoint.Model.Config.NumLayers))}");
+            Console.WriteLine($"Wrote {Path.GetFullPath(path)}: {string.Join(", ", Checkpoint.WeightNames(checkpoint.Model.Config))}");
             return Task.FromResult(0);
         }));
         return command;

@@ -37,7 +37,9 @@ internal static class PlotCommand
             var epochs = root.GetProperty("epochs").EnumerateArray().ToList();
             if (epochs.Count == 0) throw new InvalidDataException($"{path}: the run has no finished epoch to draw.");
             double elapsed = 0;
-            var minutes = epochs.Select(e => (elapsed += e.GetProperty("seconds").GetDouble()) / 60).ToArray();
+            // Wall clock with validation when the file records it; older files only have each training pass's seconds.
+            var minutes = epochs.Select(e => (e.TryGetProperty("elapsed_seconds", out var wall) && wall.ValueKind == JsonValueKind.Number
+                ? elapsed = wall.GetDouble() : elapsed += e.GetProperty("seconds").GetDouble()) / 60).ToArray();
             string config = root.GetProperty("config").GetProperty("name").GetString() ?? "?";
             string test = root.TryGetProperty("test_perplexity", out var t) ? $", test {t.GetDouble():F1}" : "";
             return new Run($"{Path.GetFileNameWithoutExtension(path)} ({config}{test})",

@@ -9,7 +9,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var data = new Option<string?>("--data") { Description = "Directory with ptb.train.txt, ptb.valid.txt and ptb.test.txt, or one NAME.train/valid/test.txt set (default: data/ptb, downloaded if missing, else the bundled corpus)." };
-        var config = new Option<string>("--config") { Description = "Preset: small, medium, large or test.", DefaultValueFactory = _ => "small" };
+        var config = new Option<string>("--config") { Description = "Preset: small, medium, large, test (TensorFlow's), cpubudget (an hour on a 2-core CPU) or awd-lstm (Merity et al. 2017).", DefaultValueFactory = _ => "small" };
         var epochs = new Option<int?>("--epochs") { Description = "Stop after N epochs in all (the learning-rate schedule stays the preset's)." };
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed gives the same numbers on the CPU.", DefaultValueFactory = _ => 1 };
         var device = new Option<string>("--device") { Description = "auto (CUDA when available), cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
@@ -17,15 +17,20 @@ internal static class TrainCommand
         var save = new Option<string?>("--save") { Description = "Keep the checkpoint with the best validation perplexity in this file." };
         var saveLatest = new Option<string?>("--save-latest") { Description = "Write a checkpoint after every epoch to this file (resume from it after an interruption)." };
         var resume = new Option<string?>("--resume") { Description = "Continue the training saved in this checkpoint (its config and seed are used)." };
+        var timeBudget = new Option<string?>("--time-budget") { Description = "Train for this long (e.g. 60m, 1.5h, 90s), training and validation included: the learning rate decays to the end of the budget and the run stops on time." };
+        var set = new Option<string[]>("--set") { Description = "Change a configuration property of the preset, NAME=VALUE (repeatable), e.g. --set TieWeights=false --set HiddenSize=512.", AllowMultipleArgumentsPerToken = false };
         var plot = new Option<bool>("--plot") { Description = "With --metrics: also draw the validation curves next to it (METRICS.png) after every epoch." };
 
         var command = new Command("train", "Train an LSTM language model with one of TensorFlow's PTB presets.")
-            { data, config, epochs, seed, device, metrics, save, saveLatest, resume, plot };
+            { data, config, epochs, seed, device, metrics, save, saveLatest, resume, timeBudget, set, plot };
         command.SetAction((result, cancellationToken) => CliErrors.Run(async () =>
         {
+            var preset = ConfigOverrides.Apply(PtbConfig.FromName(result.GetValue(config)!), result.GetValue(set) ?? []);
+            if (result.GetValue(timeBudget) is { } budget)
+                preset = preset with { TimeBudget = Duration.Parse(budget, "--time-budget") };
             var options = new TrainingOptions
             {
-                Config = PtbConfig.FromName(result.GetValue(config)!),
+                Config = preset,
                 Epochs = result.GetValue(epochs),
                 Seed = result.GetValue(seed),
                 Device = result.GetValue(device)!,
@@ -35,6 +40,8 @@ internal static class TrainCommand
             }.Validate();
             if (result.GetValue(plot) && result.GetValue(metrics) is null)
                 throw new ArgumentException("--plot draws the curves of the --metrics file: give --metrics too.");
+            if (options.ResumeFrom is not null && (result.GetValue(timeBudget) is not null || result.GetValue(set) is { Length: > 0 }))
+                throw new ArgumentException("--time-budget and --set cannot be combined with --resume: a resumed run keeps its checkpoint's configuration.");
             if (options.ResumeFrom is not null && result.GetResult(config) is { Implicit: false })
                 throw new ArgumentException("--config cannot be combined with --resume: a resumed run keeps its checkpoint's configuration.");
             string deviceName = TorchDevice.Resolve(options.Device).ToString();
@@ -55,7 +62,9 @@ internal static class TrainCommand
         if (resumed is not null)
             Console.WriteLine($"Resuming {Path.GetFullPath(options.ResumeFrom!)} after epoch {resumed.Training?.EpochsCompleted}");
         Console.WriteLine($"Config: {config.Name} (layers {config.NumLayers}, hidden {config.HiddenSize}, steps {config.NumSteps}, " +
-                          $"batch {config.BatchSize}, keep_prob {config.KeepProb}), epochs {options.EpochCount(config)}, seed {seed}, device {device}, " +
+                          $"batch {config.BatchSize}, {Regularization(config)}), " +
+                          (config.TimeBudget is { } limit ? $"time budget {limit.TotalMinutes:0.##} min" : $"epochs {options.EpochCount(config)}") +
+                          $", seed {seed}, device {device}, " +
                           $"oneMKL {Startup.MklDescription}");
         Console.WriteLine();
         Console.WriteLine("Epoch  Learning rate  Train perplexity  Valid perplexity  Seconds  Words/s");
@@ -110,6 +119,24 @@ internal static class TrainCommand
     {
         MetricsFile.Write(path, config, device, seed, epochs, test);
         if (plot) PlotCommand.Draw([PlotCommand.Read(path)], Path.ChangeExtension(path, ".png"));
+    }
+
+    private static string Regularization(PtbConfig c)
+    {
+        var parts = new List<string>();
+        if (c.EmbeddingSize is { } embedding) parts.Add($"embedding {embedding}");
+        if (c.TieWeights) parts.Add("tied");
+        double p = c.DropoutProbability;
+        double[] dropout = [c.InputDropout ?? p, c.HiddenDropout ?? p, c.OutputDropout ?? p];
+        string kind = c.LockedDropout ? "locked dropout" : "dropout";
+        parts.Add(dropout.All(d => d == 0) ? "no dropout"
+            : dropout.Distinct().Count() == 1 ? $"{kind} {dropout[0]:0.##}"
+            : $"{kind} {dropout[0]:0.##} input / {dropout[1]:0.##} between layers / {dropout[2]:0.##} output");
+        if (c.EmbeddingDropout > 0) parts.Add($"embedding dropout {c.EmbeddingDropout:0.##}");
+        if (c.WeightDrop > 0) parts.Add($"weight drop {c.WeightDrop:0.##}");
+        if (c.ActivationRegularization > 0 || c.TemporalActivationRegularization > 0) parts.Add($"AR {c.ActivationRegularization:0.##} TAR {c.TemporalActivationRegularization:0.##}");
+        if (c.AveragedSgd) parts.Add("NT-ASGD");
+        return string.Join(", ", parts);
     }
 
     private static void PrintEpoch(EpochMetrics epoch) =>

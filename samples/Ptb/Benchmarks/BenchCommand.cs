@@ -20,12 +20,14 @@ internal static class BenchCommand
         var windows = new Option<int>("--windows") { Description = "Training windows per repetition for the Small config (Medium: half).", DefaultValueFactory = _ => 100 };
         var noPeer = new Option<bool>("--no-peer") { Description = "Measure this library only." };
         var profile = new Option<bool>("--profile") { Description = "Only print where a training step's time goes (Small and Medium), phase by phase." };
+        var regularization = new Option<bool>("--regularization") { Description = "Only measure what each regularisation technique costs in training speed, on Medium's size (--windows/2 windows after as many of warm-up)." };
         var matmul = new Option<bool>("--matmul") { Description = "Only print the matrix-product rate and its error against float64 (checks the BLAS kernels in use)." };
         var command = new Command("bench", "Benchmark this library against PyTorch on the same machine (not part of the tests).")
-            { data, output, repetitions, windows, noPeer, profile, matmul };
+            { data, output, repetitions, windows, noPeer, profile, matmul, regularization };
         command.SetAction((result, _) => CliErrors.Run(() => Task.FromResult(
             result.GetValue(matmul) ? Matmul()
             : result.GetValue(profile) ? Profile(result.GetValue(data)!, result.GetValue(windows))
+            : result.GetValue(regularization) ? RegularizationCost(result.GetValue(data)!, result.GetValue(windows), result.GetValue(repetitions))
             : Run(result.GetValue(data)!, result.GetValue(output)!, result.GetValue(repetitions), result.GetValue(windows), !result.GetValue(noPeer)))));
         return command;
     }
@@ -120,6 +122,35 @@ internal static class BenchCommand
             Console.WriteLine($"{config.Name}: {total:F1} ms per step, {config.BatchSize * config.NumSteps / total * 1000:F0} words/s");
             foreach (var (phase, ms) in phases.OrderByDescending(p => p.Value))
                 Console.WriteLine($"  {phase,-28} {ms,8:F2} ms  {ms / total,6:P1}");
+        }
+        return 0;
+    }
+
+    /// <summary>Training speed of Medium's size with each technique switched on alone, then the CpuBudget preset with and without weight drop.</summary>
+    private static int RegularizationCost(string directory, int windows, int repetitions)
+    {
+        var corpus = PtbReader.Load(directory);
+        var bench = new OurBenchmarks(corpus, repetitions);
+        var medium = PtbConfig.Medium;
+        (string Name, PtbConfig Config)[] rows =
+        [
+            ("medium as TensorFlow has it", medium),
+            ("+ tied weights", medium with { TieWeights = true }),
+            ("+ locked dropout (layer by layer)", medium with { LockedDropout = true }),
+            ("+ embedding dropout 0.1", medium with { EmbeddingDropout = 0.1 }),
+            ("+ AR 2 and TAR 1", medium with { ActivationRegularization = 2, TemporalActivationRegularization = 1 }),
+            ("+ weight drop 0.5", medium with { WeightDrop = 0.5 }),
+            ("cpubudget preset", PtbConfig.CpuBudget),
+            ("cpubudget + weight drop 0.5", PtbConfig.CpuBudget with { WeightDrop = 0.5 }),
+        ];
+        int measured = Math.Max(windows / 2, 1);
+        Console.WriteLine($"Training words/s, hidden 650, {measured} windows after {measured} of warm-up, median of {repetitions}, {torch.get_num_threads()} threads; oneMKL {Startup.MklDescription}");
+        double? baseline = null;
+        foreach (var (name, config) in rows)
+        {
+            double wordsPerSecond = bench.TrainingWordsPerSecond(config, measured, warmUp: measured);
+            baseline ??= wordsPerSecond;
+            Console.WriteLine($"  {name,-36} {wordsPerSecond,8:F0} words/s  {wordsPerSecond / baseline.Value,6:P1}");
         }
         return 0;
     }
