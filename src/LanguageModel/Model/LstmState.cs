@@ -5,7 +5,9 @@ namespace LanguageModel;
 
 /// <summary>
 /// The recurrent state of a stacked LSTM: hidden and cell tensors, each <c>[numLayers, batch, hidden]</c>.
-/// The caller owns it: pass it into the model, take the next one out, dispose the old one.
+/// The caller owns it: pass it into the model, take the next one out, dispose the old one. In a model whose layers
+/// differ in width (a tied AWD-LSTM's last layer is as wide as the embedding) the tensors are as wide as the widest
+/// layer and a narrower layer's state fills the leading columns.
 /// </summary>
 /// <param name="Hidden">The hidden state h, <c>[numLayers, batch, hidden]</c>.</param>
 /// <param name="Cell">The cell state c, <c>[numLayers, batch, hidden]</c>.</param>

@@ -131,7 +131,8 @@ public sealed record PtbConfig(
 
     /// <summary>Non-monotonically triggered averaged SGD (NT-ASGD, Merity et al. 2017): once the validation perplexity
     /// is worse than the best of the epochs more than <see cref="NonmonotoneInterval"/> epochs ago, the weights used
-    /// for validation, checkpoints and the result are the average of every iterate since.</summary>
+    /// for validation, checkpoints and the result are the average of every iterate since. A run resumed from a
+    /// checkpoint written while averaging continues from the averaged weights and starts a new average.</summary>
     public bool AveragedSgd { get; init; }
 
     /// <summary>The patience of <see cref="AveragedSgd"/>'s trigger, in epochs.</summary>

@@ -36,6 +36,7 @@ public sealed class PtbLanguageModel : nn.Module<Tensor, LstmState, (Tensor Logi
         ArgumentOutOfRangeException.ThrowIfLessThan(vocabularySize, 1);
         Config = config;
         VocabularySize = vocabularySize;
+        StateWidth = Enumerable.Range(0, config.NumLayers).Max(config.LayerSize);
 
         int hidden = config.HiddenSize;
         double input = config.InputDropout ?? config.DropoutProbability;
@@ -83,7 +84,7 @@ public sealed class PtbLanguageModel : nn.Module<Tensor, LstmState, (Tensor Logi
     }
 
     /// <summary>The width of the state tensors: the widest layer. Narrower layers use the leading columns.</summary>
-    private int StateWidth => Enumerable.Range(0, Config.NumLayers).Max(Config.LayerSize);
+    private int StateWidth { get; }
 
     /// <summary>Runs the model over a window of ids.</summary>
     /// <param name="input">Word ids, <c>[B, T]</c>, int64, on any device (moved to the model's).</param>

@@ -88,15 +88,7 @@ public class RegularizedPresetTests
         using var ids = tensor(new long[] { 3, 4, 5, 6, 7 }, [1, 5]);
         using var start = model.ZeroState(1);
         var (window, windowState) = model.call(ids, start);
-        var state = model.ZeroState(1);
-        Tensor last = zeros(1);
-        for (int t = 0; t < 5; t++)
-        {
-            var (logits, next) = model.Step(ids[.., t], state);
-            state.Dispose();
-            last.Dispose();
-            (last, state) = (logits, next);
-        }
+        var (last, state) = TinyModels.StepThrough(model, ids);
 
         last.allclose(window[.., 4], rtol: 1e-4, atol: 1e-6).Should().BeTrue();
         state.Hidden.allclose(windowState.Hidden, rtol: 1e-4, atol: 1e-6).Should().BeTrue();

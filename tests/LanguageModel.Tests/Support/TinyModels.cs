@@ -15,4 +15,20 @@ public static class TinyModels
         manual_seed(seed);
         return new PtbLanguageModel(config ?? Config, Vocabulary.Count, CPU);
     }
+
+    /// <summary>Feeds a <c>[1, T]</c> window to <see cref="PtbLanguageModel.Step"/> one word at a time from a zero state;
+    /// returns the last step's logits and the final state. Call it under <c>no_grad</c>.</summary>
+    public static (Tensor Logits, LstmState State) StepThrough(PtbLanguageModel model, Tensor ids)
+    {
+        var state = model.ZeroState(1);
+        Tensor last = zeros(1);
+        for (int t = 0; t < ids.shape[1]; t++)
+        {
+            var (logits, next) = model.Step(ids[.., t], state);
+            state.Dispose();
+            last.Dispose();
+            (last, state) = (logits, next);
+        }
+        return (last, state);
+    }
 }
