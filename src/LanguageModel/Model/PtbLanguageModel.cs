@@ -21,7 +21,7 @@ public sealed class PtbLanguageModel : nn.Module<Tensor, LstmState, (Tensor Logi
     private readonly Embedding embedding;
     private readonly nn.Module<Tensor, Tensor> inputDropout;
     private readonly nn.Module lstm;                           // LSTM, or ModuleList<LSTM> when the layers run one by one
-    private readonly LockedDropout hiddenDropout;
+    private readonly nn.Module<Tensor, Tensor> hiddenDropout;  // between layers, when they run one by one
     private readonly nn.Module<Tensor, Tensor> outputDropout;
     private readonly nn.Module<Tensor, Tensor> softmax;        // Linear, or TiedSoftmax sharing the embedding matrix
 
@@ -54,7 +54,7 @@ public sealed class PtbLanguageModel : nn.Module<Tensor, LstmState, (Tensor Logi
             // nn.LSTM's own dropout acts between layers only; the top layer's output gets outputDropout.
             lstm = nn.LSTM(hidden, hidden, config.NumLayers, batchFirst: true, dropout: config.NumLayers > 1 ? between : 0);
         }
-        hiddenDropout = new LockedDropout(between);
+        hiddenDropout = config.LockedDropout ? new LockedDropout(between) : nn.Dropout(between);
         outputDropout = config.LockedDropout ? new LockedDropout(output) : nn.Dropout(output);
         softmax = config.TieWeights
             ? new TiedSoftmax(() => embedding.weight!, vocabularySize)

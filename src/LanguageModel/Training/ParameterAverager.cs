@@ -33,6 +33,7 @@ public sealed class ParameterAverager : IDisposable
     {
         if (swapped) throw new InvalidOperationException("The average is swapped into the model; dispose the swap before updating.");
         Count++;
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         for (int i = 0; i < parameters.Length; i++)
             averages[i].add_(parameters[i] - averages[i], alpha: 1.0 / Count);
@@ -61,10 +62,11 @@ public sealed class ParameterAverager : IDisposable
 
     private void Exchange()
     {
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         for (int i = 0; i < parameters.Length; i++)
         {
-            using var current = parameters[i].detach().clone();
+            var current = parameters[i].detach().clone();
             parameters[i].copy_(averages[i]);
             averages[i].copy_(current);
         }

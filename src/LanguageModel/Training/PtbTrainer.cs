@@ -29,7 +29,8 @@ public sealed class PtbTrainer : IDisposable
 
     /// <summary>
     /// Runs a whole training: builds the model on the chosen device (or resumes a checkpoint), trains up to
-    /// <see cref="TrainingOptions.EpochCount"/> epochs with a validation pass and the requested checkpoints after each,
+    /// <see cref="TrainingOptions.EpochCount"/> epochs (under a <see cref="PtbConfig.TimeBudget"/>: until the budget is
+    /// spent, or <see cref="TrainingOptions.Epochs"/>) with a validation pass and the requested checkpoints after each,
     /// then the test pass.
     /// </summary>
     /// <param name="corpus">The data; its vocabulary sets the model's output size.</param>
@@ -97,8 +98,9 @@ public sealed class PtbTrainer : IDisposable
         try
         {
             using var trainer = new PtbTrainer(model);
-            int epochCount = options.EpochCount(config);
             var budget = config.TimeBudget is null ? null : TimeBudgetSchedule.For(config);
+            // A budgeted run ends with its budget, not with MaxMaxEpoch; an explicit epoch limit still applies.
+            int epochCount = budget is null ? options.EpochCount(config) : options.Epochs ?? int.MaxValue;
             var spentBefore = TimeSpan.FromSeconds(resumedElapsedSeconds);
             var clock = Stopwatch.StartNew();
             TimeSpan Elapsed() => spentBefore + clock.Elapsed;
@@ -111,12 +113,11 @@ public sealed class PtbTrainer : IDisposable
 
             for (int epoch = epochs.Count; epoch < epochCount; epoch++)
             {
-                if (budget is not null && Elapsed() >= budget.Budget) break;
+                if (budget is not null && Elapsed() + TimeSpan.FromSeconds(1.1 * (lastEpochEndSeconds ?? 0)) >= budget.Budget) break;
                 int epochIndex = epoch;
                 double learningRate = budget is null ? config.LearningRateAt(epoch) : budget.LearningRateAt(Elapsed());
                 Func<double> rateNow = budget is null ? () => config.LearningRateAt(epochIndex) : () => learningRate = budget.LearningRateAt(Elapsed());
                 var train = trainer.TrainWindows(corpus.Train, rateNow, budget is null ? null : OutOfTime, epoch + 1, progress, cancellationToken);
-                if (train.TimeSteps == 0) break;
 
                 var epochEnd = Stopwatch.StartNew();
                 PassResult valid;
