@@ -104,6 +104,16 @@ public sealed class PtbLanguageModel : nn.Module<Tensor, LstmState, (Tensor Logi
     /// </summary>
     internal (Tensor Logits, LstmState State, Tensor LastOutput, Tensor DroppedOutput) Run(Tensor input, LstmState state)
     {
+        var (output, dropped, next) = Encode(input, state);
+        return (Head(dropped), next, output, dropped);
+    }
+
+    /// <summary>
+    /// Everything before the softmax head: the last layer's output <c>[B, T, H]</c> before and after its dropout,
+    /// and the state after the last step. <see cref="Head"/> of the dropped output gives the logits.
+    /// </summary>
+    internal (Tensor Output, Tensor Dropped, LstmState State) Encode(Tensor input, LstmState state)
+    {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(state);
         using var scope = NewDisposeScope();
@@ -134,10 +144,12 @@ public sealed class PtbLanguageModel : nn.Module<Tensor, LstmState, (Tensor Logi
             (hidden, cell) = (stack(hiddens), stack(cells));
         }
         var dropped = outputDropout.call(output);
-        var logits = softmax.call(dropped);                                            // [B, T, H] -> [B, T, V]
-        return (logits.MoveToOuterDisposeScope(), new LstmState(hidden.MoveToOuterDisposeScope(), cell.MoveToOuterDisposeScope()),
-                output.MoveToOuterDisposeScope(), dropped.MoveToOuterDisposeScope());
+        return (output.MoveToOuterDisposeScope(), dropped.MoveToOuterDisposeScope(),
+                new LstmState(hidden.MoveToOuterDisposeScope(), cell.MoveToOuterDisposeScope()));
     }
+
+    /// <summary>The softmax head's logits for the last layer's (dropped) output: <c>[..., H]</c> -> <c>[..., V]</c>.</summary>
+    internal Tensor Head(Tensor features) => softmax.call(features);
 
     /// <summary>
     /// The hidden-to-hidden matrices, one per layer, for weight drop. They are the LSTM's own parameters, so

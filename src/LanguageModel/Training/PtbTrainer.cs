@@ -104,16 +104,16 @@ public sealed class PtbTrainer : IDisposable
             var spentBefore = TimeSpan.FromSeconds(resumedElapsedSeconds);
             var clock = Stopwatch.StartNew();
             TimeSpan Elapsed() => spentBefore + clock.Elapsed;
-            double? lastEpochEndSeconds = null;
-            // The last validation pass and checkpoints must fit in the budget too: reserve what they took after the
-            // previous epoch, or before the first one, the time to read the validation split at the training speed (an
+            double? longestEpochEndSeconds = null;
+            // The last validation pass and checkpoints must fit in the budget too: reserve the longest they took after
+            // an epoch so far (one pass can be slower than the one before), or before the first one, the time to read the validation split at the training speed (an
             // overestimate: evaluation has no backward pass).
             bool OutOfTime(double trainWordsPerSecond) => budget is not null &&
-                Elapsed() + TimeSpan.FromSeconds(1.1 * (lastEpochEndSeconds ?? corpus.Valid.Length / trainWordsPerSecond)) >= budget.Budget;
+                Elapsed() + TimeSpan.FromSeconds(1.1 * (longestEpochEndSeconds ?? corpus.Valid.Length / trainWordsPerSecond)) >= budget.Budget;
 
             for (int epoch = epochs.Count; epoch < epochCount; epoch++)
             {
-                if (budget is not null && Elapsed() + TimeSpan.FromSeconds(1.1 * (lastEpochEndSeconds ?? 0)) >= budget.Budget) break;
+                if (budget is not null && Elapsed() + TimeSpan.FromSeconds(1.1 * (longestEpochEndSeconds ?? 0)) >= budget.Budget) break;
                 int epochIndex = epoch;
                 double learningRate = budget is null ? config.LearningRateAt(epoch) : budget.LearningRateAt(Elapsed());
                 Func<double> rateNow = budget is null ? () => config.LearningRateAt(epochIndex) : () => learningRate = budget.LearningRateAt(Elapsed());
@@ -146,7 +146,7 @@ public sealed class PtbTrainer : IDisposable
                     if (options.LatestCheckpointPath is { } latest) Checkpoint.Save(latest, model, corpus.Vocabulary, state);
                     if (isBest && options.BestCheckpointPath is { } bestPath) Checkpoint.Save(bestPath, model, corpus.Vocabulary, state);
                 }
-                lastEpochEndSeconds = epochEnd.Elapsed.TotalSeconds;
+                longestEpochEndSeconds = Math.Max(longestEpochEndSeconds ?? 0, epochEnd.Elapsed.TotalSeconds);
                 progress?.Report(new TrainingProgress(TrainingPhase.Valid, epoch + 1, 0, 0, valid.Perplexity, valid.WordsPerSecond, metrics));
                 if (budget is not null && train.TimeSteps < (long)PtbReader.EpochSize(corpus.Train.Length, config.BatchSize, config.NumSteps) * config.NumSteps)
                     break; // the budget ended this epoch early
@@ -271,13 +271,20 @@ public sealed class PtbTrainer : IDisposable
     /// starting at zero and carried across windows.
     /// </summary>
     /// <remarks>
-    /// With <paramref name="batchSize"/> &gt; 1 the windows are TensorFlow's (<see cref="PtbReader.Batches"/>). With batch
+    /// With <paramref name="batchSize"/> &gt; 1 the tokens are TensorFlow's windows (<see cref="PtbReader.Batches"/>),
+    /// run a few at a time (the state is carried across them, so the numbers are the same). With batch
     /// size 1 a last, shorter window covers the tokens that do not fill a whole one, so every token after the first is
     /// predicted exactly once: the same numbers as TensorFlow's test pass at <c>num_steps = 1</c>, many times faster.
     /// </remarks>
     public static PassResult Evaluate(PtbLanguageModel model, int[] ids, int batchSize, int numSteps,
                                       TrainingPhase phase = TrainingPhase.Valid, int epoch = 0,
-                                      IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+                                      IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        EvaluateInGroups(model, ids, batchSize, numSteps, EvaluationGroupSteps, HeadChunkElements, phase, epoch, progress, cancellationToken);
+
+    /// <summary><see cref="Evaluate"/> with the sizes of its LSTM calls and of its logits chunks given (for tests).</summary>
+    internal static PassResult EvaluateInGroups(PtbLanguageModel model, int[] ids, int batchSize, int numSteps, int groupSteps, long headChunkElements,
+                                                TrainingPhase phase = TrainingPhase.Valid, int epoch = 0,
+                                                IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(ids);
@@ -286,7 +293,12 @@ public sealed class PtbTrainer : IDisposable
         int windowCount = batchSize == 1
             ? (PtbReader.EpochSize(ids.Length, 1, 1) + numSteps - 1) / numSteps // EpochSize(n, 1, 1) = n - 1 predictions
             : PtbReader.EpochSize(ids.Length, batchSize, numSteps);
-        var windows = batchSize == 1 ? WholeStream(ids, numSteps) : PtbReader.Batches(ids, batchSize, numSteps);
+        var windows = batchSize == 1
+            ? WholeStream(ids, numSteps)
+            : JoinWindows(PtbReader.Batches(ids, batchSize, numSteps), Math.Max(1, groupSteps / numSteps));
+        // The head's logits for all of a window would be [B, T, V]; computing them a few time steps at a time keeps
+        // the largest tensor near 32 MB, where a whole joined window would need hundreds.
+        int headSteps = (int)Math.Max(1, headChunkElements / ((long)batchSize * model.VocabularySize));
 
         bool wasTraining = model.training;
         model.eval();
@@ -303,9 +315,19 @@ public sealed class PtbTrainer : IDisposable
                 using (batch)
                 using (NewDisposeScope())
                 {
-                    var (logits, next) = model.call(batch.Input, state);
-                    costs += SequenceLoss.Compute(logits, batch.Target.to(model.Device)).sum().item<float>();
-                    steps += batch.Input.shape[1];
+                    var (_, features, next) = model.Encode(batch.Input, state);
+                    var target = batch.Target.to(model.Device);
+                    long length = target.shape[1];
+                    var windowCost = zeros(1, float64, model.Device);
+                    for (long start = 0; start < length; start += headSteps)
+                    {
+                        using var chunk = NewDisposeScope();
+                        long count = Math.Min(headSteps, length - start);
+                        var logits = model.Head(features.narrow(1, start, count));
+                        windowCost.add_(SequenceLoss.Compute(logits, target.narrow(1, start, count)).sum().to(float64));
+                    }
+                    costs += windowCost.item<double>();
+                    steps += length;
                     var carried = next.Detach();
                     state.Dispose();
                     state = carried;
@@ -319,6 +341,38 @@ public sealed class PtbTrainer : IDisposable
             model.train(wasTraining);
         }
         return Result(costs, steps, batchSize, clock);
+    }
+
+    /// <summary>
+    /// About how many time steps the validation pass runs through the LSTM per call: TensorFlow's windows are joined
+    /// in groups this long. The state is carried either way, so the numbers are the same; the fused LSTM kernel's
+    /// per-call setup (it re-lays out the weights on every call) is paid once per group, not once per window.
+    /// </summary>
+    internal const int EvaluationGroupSteps = 512;
+
+    /// <summary>The most logits the evaluation passes hold at once (2^23 floats, 32 MB).</summary>
+    internal const long HeadChunkElements = 1L << 23;
+
+    /// <summary>TensorFlow's windows <paramref name="perGroup"/> at a time, joined along time; indexed by their last window.</summary>
+    private static IEnumerable<PtbBatch> JoinWindows(IEnumerable<PtbBatch> windows, int perGroup)
+    {
+        var group = new List<PtbBatch>(perGroup);
+        foreach (var window in windows)
+        {
+            group.Add(window);
+            if (group.Count == perGroup) yield return Join(group);
+        }
+        if (group.Count > 0) yield return Join(group);
+
+        static PtbBatch Join(List<PtbBatch> group)
+        {
+            var joined = group.Count == 1
+                ? group[0]
+                : new PtbBatch(group[^1].Index, cat(group.Select(w => w.Input).ToArray(), 1), cat(group.Select(w => w.Target).ToArray(), 1));
+            if (group.Count > 1) group.ForEach(w => w.Dispose());
+            group.Clear();
+            return joined;
+        }
     }
 
     /// <summary>Time steps per window of the test pass: longer windows give the same numbers, with far fewer calls.</summary>

@@ -96,6 +96,50 @@ public class PtbTrainerTests
     }
 
     [Fact]
+    public void Validation_in_joined_windows_and_logit_chunks_equals_the_window_by_window_pass()
+    {
+        manual_seed(3);
+        int vocabulary = Corpus.Vocabulary.Count;
+        using var model = new PtbLanguageModel(Markov, vocabulary, CPU);
+        model.eval();
+        int[] ids = Corpus.Valid[..4_000]; // 20 rows of 200 tokens: 9 windows of 20 steps
+
+        // TensorFlow's pass spelled out: one window at a time, all its logits at once.
+        double costs = 0;
+        long steps = 0;
+        using (no_grad())
+        {
+            var state = model.ZeroState(20);
+            foreach (var batch in PtbReader.Batches(ids, 20, 20))
+            {
+                using (batch)
+                {
+                    var (logits, next) = model.call(batch.Input, state);
+                    costs += SequenceLoss.Compute(logits, batch.Target).sum().item<float>();
+                    steps += 20;
+                    logits.Dispose();
+                    state.Dispose();
+                    state = next;
+                }
+            }
+            state.Dispose();
+        }
+        double expected = Math.Exp(costs / steps);
+
+        var reports = new List<TrainingProgress>();
+        // Groups of 3 windows (60 steps), logits 7 steps at a time (8 chunks of 7 and one of 4 per group).
+        var joined = PtbTrainer.EvaluateInGroups(model, ids, 20, 20, groupSteps: 60, headChunkElements: 20L * vocabulary * 7,
+                                                 progress: new SyncProgress<TrainingProgress>(reports.Add));
+        var byDefault = PtbTrainer.Evaluate(model, ids, 20, 20);
+
+        steps.Should().Be(180);
+        joined.TimeSteps.Should().Be(180);
+        joined.Perplexity.Should().BeApproximately(expected, expected * 1e-5);
+        byDefault.Perplexity.Should().BeApproximately(expected, expected * 1e-5);
+        reports.Select(r => (r.Window, r.WindowCount)).Should().Equal((3, 9), (6, 9), (9, 9));
+    }
+
+    [Fact]
     public void Evaluation_leaves_the_model_in_the_mode_it_found()
     {
         using var model = new PtbLanguageModel(Markov with { KeepProb = 0.5 }, Corpus.Vocabulary.Count, CPU);
