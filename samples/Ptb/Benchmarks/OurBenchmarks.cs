@@ -112,6 +112,29 @@ internal sealed class OurBenchmarks(PtbCorpus corpus, int repetitions)
         return (product - reference).abs().max().item<double>() / reference.abs().max().item<double>();
     }
 
+    /// <summary>
+    /// Whether a product shaped like the softmax head's input gradient (<c>[700, 10000] × [10000, 200]</c>, a long sum)
+    /// has the same bits on one thread as on this process's thread count.
+    /// </summary>
+    public static bool ProductSameOnOneThread()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new torch.Generator(11);
+        var a = randn([700, 10_000], generator: generator);
+        var b = randn([10_000, 200], generator: generator);
+        var threaded = a.matmul(b);
+        int threads = torch.get_num_threads();
+        torch.set_num_threads(1);
+        try
+        {
+            return threaded.eq(a.matmul(b)).all().item<bool>();
+        }
+        finally
+        {
+            torch.set_num_threads(threads);
+        }
+    }
+
     /// <summary>The first <c>batch × (windows × steps + 1)</c> ids: exactly <paramref name="windows"/> windows.</summary>
     public static int[] Windows(int[] ids, PtbConfig config, int windows) => ids[..(config.BatchSize * (windows * config.NumSteps + 1))];
 }

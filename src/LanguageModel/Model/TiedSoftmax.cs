@@ -22,5 +22,8 @@ internal sealed class TiedSoftmax : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The head's own parameter: one bias per word.</summary>
+    internal Parameter Bias => bias;
+
     public override Tensor forward(Tensor input) => nn.functional.linear(input, sharedWeight(), bias);
 }
