@@ -21,7 +21,7 @@ internal static class BenchCommand
         var noPeer = new Option<bool>("--no-peer") { Description = "Measure this library only." };
         var profile = new Option<bool>("--profile") { Description = "Only print where a training step's time goes (Small and Medium), phase by phase." };
         var regularization = new Option<bool>("--regularization") { Description = "Only measure what each regularisation technique costs in training speed, on Medium's size (--windows/2 windows after as many of warm-up)." };
-        var matmul = new Option<bool>("--matmul") { Description = "Only print the matrix-product rate and its error against float64 (checks the BLAS kernels in use)." };
+        var matmul = new Option<bool>("--matmul") { Description = "Only print the matrix-product rate, its error against float64, and whether one thread gives the same bits as all (checks the BLAS kernels in use)." };
         var command = new Command("bench", "Benchmark this library against PyTorch on the same machine (not part of the tests).")
             { data, output, repetitions, windows, noPeer, profile, matmul, regularization };
         command.SetAction((result, _) => CliErrors.Run(() => Task.FromResult(
