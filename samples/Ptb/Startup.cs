@@ -14,8 +14,10 @@ internal static class Startup
     public static string MklDescription => Mkl switch
     {
         null => "generic (--mkl-generic)",
-        MklDispatchStatus.Enabled => "fast kernels switched on",
-        MklDispatchStatus.AlreadyEnabled => "fast kernels (Intel processor)",
+        MklDispatchStatus.Enabled => "fast kernels switched on" + Strict,
+        MklDispatchStatus.AlreadyEnabled => "fast kernels (Intel processor)" + Strict,
         { } other => $"generic ({other})",
     };
+
+    private static string Strict => MklCpuDispatch.StrictReproducibility ? ", strict reproducibility" : "";
 }

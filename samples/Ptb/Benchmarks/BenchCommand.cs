@@ -108,7 +108,7 @@ internal static class BenchCommand
         Console.WriteLine($"oneMKL {Startup.MklDescription}");
         Console.WriteLine($"matmul 2048^3 float32: {OurBenchmarks.MatmulGflops(2048, 5).ToString("F1", CultureInfo.InvariantCulture)} GFLOP/s");
         Console.WriteLine($"max relative error vs float64: {OurBenchmarks.MatmulRelativeError().ToString("E2", CultureInfo.InvariantCulture)}");
-        Console.WriteLine($"same bits on 1 and {torch.get_num_threads()} threads: {(OurBenchmarks.ProductSameOnOneThread() ? "yes" : "no")}");
+        Console.WriteLine($"same bits on 1 and {OurBenchmarks.ComparedThreads} threads: {(OurBenchmarks.ProductSameOnOneThread() ? "yes" : "no")}");
         return 0;
     }
 

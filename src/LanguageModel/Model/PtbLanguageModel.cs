@@ -204,7 +204,7 @@ public sealed class PtbLanguageModel : nn.Module<Tensor, LstmState, (Tensor Logi
     private (Tensor Weight, Tensor Bias) HeadParameters => softmax switch
     {
         Linear linear => (linear.weight!, linear.bias!),
-        TiedSoftmax tied => (embedding.weight!, tied.Bias),
+        TiedSoftmax tied => (tied.Weight, tied.Bias),
         _ => throw new InvalidOperationException($"Unknown softmax head {softmax.GetType().Name}."),
     };
 

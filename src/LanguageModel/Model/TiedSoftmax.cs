@@ -22,6 +22,9 @@ internal sealed class TiedSoftmax : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The shared <c>[V, E]</c> matrix (the embedding's).</summary>
+    internal Tensor Weight => sharedWeight();
+
     /// <summary>The head's own parameter: one bias per word.</summary>
     internal Parameter Bias => bias;
 

@@ -30,8 +30,8 @@ public static class MklCpuDispatch
     private static readonly object Gate = new();
 
     /// <summary>
-    /// Tells the oneMKL inside the loaded libtorch to use its fast kernels, in strict reproducibility mode; safe to
-    /// call more than once.
+    /// Tells the oneMKL inside the loaded libtorch to use its fast kernels, in strict reproducibility mode (see
+    /// <see cref="StrictReproducibility"/>); safe to call more than once.
     /// </summary>
     public static MklDispatchStatus EnableFastKernels()
     {
@@ -52,13 +52,15 @@ public static class MklCpuDispatch
                 switch (Marshal.ReadInt32(cache))
                 {
                     case 1:
-                        RequestStrictReproducibility(library);
+                        // An Intel processor whose oneMKL has not computed anything yet still takes the mode; after a
+                        // first computation (or on a second call) oneMKL refuses the change and keeps what it has.
+                        if (RequestStrictReproducibility(library)) StrictReproducibility = true;
                         return MklDispatchStatus.AlreadyEnabled;
                     case 0: return MklDispatchStatus.TooLate;
                     default:
                         // Before anything else asks oneMKL about its settings: that question would settle the answer.
                         Marshal.WriteInt32(cache, 1);
-                        RequestStrictReproducibility(library);
+                        if (RequestStrictReproducibility(library)) StrictReproducibility = true;
                         return MklDispatchStatus.Enabled;
                 }
             }
@@ -69,6 +71,12 @@ public static class MklCpuDispatch
         }
     }
 
+    /// <summary>
+    /// Whether <see cref="EnableFastKernels"/> put oneMKL in strict reproducibility mode. False when it did not run,
+    /// when <c>MKL_CBWR</c> chose a mode instead, or when oneMKL refused (it had already computed something).
+    /// </summary>
+    public static bool StrictReproducibility { get; private set; }
+
     // oneMKL's CNR constants (mkl_cbwr.h): the strict flag and the automatically chosen code branch.
     private const int StrictFlag = 0x10000;
     private const int AutomaticBranch = 2;
@@ -78,12 +86,10 @@ public static class MklCpuDispatch
     /// (libtorch exports it as <c>mkl_serv_cbwr_set</c>). Left alone when the process was started with
     /// <c>MKL_CBWR</c>: the user chose a mode.
     /// </summary>
-    private static void RequestStrictReproducibility(IntPtr library)
-    {
-        if (Environment.GetEnvironmentVariable("MKL_CBWR") is not null) return;
-        if (!NativeLibrary.TryGetExport(library, "mkl_serv_cbwr_set", out IntPtr set)) return;
-        Marshal.GetDelegateForFunctionPointer<CbwrFunction>(set)(AutomaticBranch | StrictFlag); // non-zero if refused: then left as it is
-    }
+    private static bool RequestStrictReproducibility(IntPtr library) =>
+        Environment.GetEnvironmentVariable("MKL_CBWR") is null &&
+        NativeLibrary.TryGetExport(library, "mkl_serv_cbwr_set", out IntPtr set) &&
+        Marshal.GetDelegateForFunctionPointer<CbwrFunction>(set)(AutomaticBranch | StrictFlag) == 0; // non-zero: refused, nothing changed
 
     /// <summary><c>int mkl_cbwr_set(int settings)</c>: 0 when accepted.</summary>
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]

@@ -272,7 +272,7 @@ public sealed class PtbTrainer : IDisposable
     /// </summary>
     /// <remarks>
     /// With <paramref name="batchSize"/> &gt; 1 the tokens are TensorFlow's windows (<see cref="PtbReader.Batches"/>),
-    /// run a few at a time (the state is carried across them, so the numbers are the same). With batch
+    /// run a few at a time (the state is carried across them, so the numbers agree to rounding). With batch
     /// size 1 a last, shorter window covers the tokens that do not fill a whole one, so every token after the first is
     /// predicted exactly once: the same numbers as TensorFlow's test pass at <c>num_steps = 1</c>, many times faster.
     /// </remarks>
@@ -297,7 +297,7 @@ public sealed class PtbTrainer : IDisposable
             ? WholeStream(ids, numSteps)
             : JoinWindows(PtbReader.Batches(ids, batchSize, numSteps), Math.Max(1, groupSteps / numSteps));
         // The head's logits for all of a window would be [B, T, V]; computing them a few time steps at a time keeps
-        // the largest tensor near 32 MB, where a whole joined window would need hundreds.
+        // them near 32 MB, where a whole joined window would need hundreds.
         int headSteps = (int)Math.Max(1, headChunkElements / ((long)batchSize * model.VocabularySize));
 
         bool wasTraining = model.training;
@@ -311,10 +311,10 @@ public sealed class PtbTrainer : IDisposable
             using var noGrad = no_grad();
             foreach (var batch in windows)
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 using (batch)
                 using (NewDisposeScope())
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     var (_, features, next) = model.Encode(batch.Input, state);
                     var target = batch.Target.to(model.Device);
                     long length = target.shape[1];
@@ -345,12 +345,12 @@ public sealed class PtbTrainer : IDisposable
 
     /// <summary>
     /// About how many time steps the validation pass runs through the LSTM per call: TensorFlow's windows are joined
-    /// in groups this long. The state is carried either way, so the numbers are the same; the fused LSTM kernel's
+    /// in groups this long. The state is carried either way, so the numbers agree to rounding; the fused LSTM kernel's
     /// per-call setup (it re-lays out the weights on every call) is paid once per group, not once per window.
     /// </summary>
     internal const int EvaluationGroupSteps = 512;
 
-    /// <summary>The most logits the evaluation passes hold at once (2^23 floats, 32 MB).</summary>
+    /// <summary>About how many logits the evaluation passes compute at once (2^23 floats, 32 MB), but at least one time step's.</summary>
     internal const long HeadChunkElements = 1L << 23;
 
     /// <summary>TensorFlow's windows <paramref name="perGroup"/> at a time, joined along time; indexed by their last window.</summary>
@@ -366,12 +366,21 @@ public sealed class PtbTrainer : IDisposable
 
         static PtbBatch Join(List<PtbBatch> group)
         {
-            var joined = group.Count == 1
-                ? group[0]
-                : new PtbBatch(group[^1].Index, cat(group.Select(w => w.Input).ToArray(), 1), cat(group.Select(w => w.Target).ToArray(), 1));
-            if (group.Count > 1) group.ForEach(w => w.Dispose());
-            group.Clear();
-            return joined;
+            if (group.Count == 1)
+            {
+                var only = group[0];
+                group.Clear();
+                return only;
+            }
+            try
+            {
+                return new PtbBatch(group[^1].Index, cat(group.Select(w => w.Input).ToArray(), 1), cat(group.Select(w => w.Target).ToArray(), 1));
+            }
+            finally
+            {
+                group.ForEach(w => w.Dispose());
+                group.Clear();
+            }
         }
     }
 

@@ -66,8 +66,9 @@ public class MklCpuDispatchTests : IDisposable
         RelativeError(fast.Output).Should().BeLessThan(2e-6);
         RelativeError(generic.Output).Should().BeLessThan(2e-6);
         // Strict reproducibility mode: without it the fast kernels split long sums by thread (the generic ones do not).
-        fast.Output.Should().MatchRegex(@"same bits on 1 and \d+ threads: yes");
-        generic.Output.Should().MatchRegex(@"same bits on 1 and \d+ threads: yes");
+        fast.Output.Should().Contain("strict reproducibility");
+        fast.Output.Should().Contain("same bits on 1 and 2 threads: yes");
+        generic.Output.Should().Contain("same bits on 1 and 2 threads: yes");
     }
 
     private static double RelativeError(string output) =>

@@ -102,7 +102,7 @@ public class PtbTrainerTests
         int vocabulary = Corpus.Vocabulary.Count;
         using var model = new PtbLanguageModel(Markov, vocabulary, CPU);
         model.eval();
-        int[] ids = Corpus.Valid[..4_000]; // 20 rows of 200 tokens: 9 windows of 20 steps
+        int[] ids = Corpus.Valid[..4_200]; // 20 rows of 210 tokens: 10 windows of 20 steps
 
         // TensorFlow's pass spelled out: one window at a time, all its logits at once.
         double costs = 0;
@@ -127,16 +127,16 @@ public class PtbTrainerTests
         double expected = Math.Exp(costs / steps);
 
         var reports = new List<TrainingProgress>();
-        // Groups of 3 windows (60 steps), logits 7 steps at a time (8 chunks of 7 and one of 4 per group).
+        // Groups of 3 windows (60 steps) and a last group of one, logits 7 steps at a time (8 chunks of 7 and one of 4 per group).
         var joined = PtbTrainer.EvaluateInGroups(model, ids, 20, 20, groupSteps: 60, headChunkElements: 20L * vocabulary * 7,
                                                  progress: new SyncProgress<TrainingProgress>(reports.Add));
         var byDefault = PtbTrainer.Evaluate(model, ids, 20, 20);
 
-        steps.Should().Be(180);
-        joined.TimeSteps.Should().Be(180);
+        steps.Should().Be(200);
+        joined.TimeSteps.Should().Be(200);
         joined.Perplexity.Should().BeApproximately(expected, expected * 1e-5);
         byDefault.Perplexity.Should().BeApproximately(expected, expected * 1e-5);
-        reports.Select(r => (r.Window, r.WindowCount)).Should().Equal((3, 9), (6, 9), (9, 9));
+        reports.Select(r => (r.Window, r.WindowCount)).Should().Equal((3, 10), (6, 10), (9, 10), (10, 10));
     }
 
     [Fact]
