@@ -106,8 +106,8 @@ public sealed class PtbTrainer : IDisposable
             TimeSpan Elapsed() => spentBefore + clock.Elapsed;
             double? longestEpochEndSeconds = null;
             // The last validation pass and checkpoints must fit in the budget too: reserve the longest they took after
-            // an epoch so far (one pass can be slower than the one before), or before the first one, the time to read the validation split at the training speed (an
-            // overestimate: evaluation has no backward pass).
+            // an epoch so far (one pass can be slower than the one before), or before the first one, the time to read
+            // the validation split at the training speed (an overestimate: evaluation has no backward pass).
             bool OutOfTime(double trainWordsPerSecond) => budget is not null &&
                 Elapsed() + TimeSpan.FromSeconds(1.1 * (longestEpochEndSeconds ?? corpus.Valid.Length / trainWordsPerSecond)) >= budget.Budget;
 
